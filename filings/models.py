@@ -1,0 +1,445 @@
+"""The filing domain: provider entity (主体), services (产品), algorithms and
+what hangs off them, filings with their lifecycle, and attachments.
+
+Field names follow shared/spec/interchange.md. Drafts may be incomplete:
+fields a filing needs are blank-able, and completeness is reported by the
+checks. A value that is present is always format-checked (validators run on
+non-empty values in full_clean).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from workspaces.models import Workspace, WorkspaceScopedQuerySet
+
+from . import choices, validators
+
+ROLE_CHOICES = choices.Role
+
+
+class WorkspaceOwned(models.Model):
+    """Every domain object belongs to exactly one workspace."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def _check_same_workspace(self, *parents) -> None:
+        for parent in parents:
+            if parent is not None and parent.workspace_id != self.workspace_id:
+                raise ValidationError(_("%(obj)s belongs to another workspace.") % {"obj": parent})
+
+
+def _person_id_errors(id_type: str, number: str, field: str) -> dict:
+    if not number:
+        return {}
+    if not id_type:
+        return {f"{field}_id_type": _("Choose the type of the ID document.")}
+    try:
+        validators.validate_id_number(id_type, number)
+    except ValidationError as error:
+        return {f"{field}_id_number": error.messages}
+    return {}
+
+
+class Provider(WorkspaceOwned):
+    """主体: the entity that files (company, institution, …)."""
+
+    name = models.CharField(_("entity name"), max_length=200, blank=True, help_text=_("Exactly as on the business licence."))
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validators.validate_uscc]
+    )
+    entity_type = models.CharField(_("entity type"), max_length=32, choices=choices.EntityType.choices, blank=True)
+    region_code = models.CharField(
+        _("region code of registration"), max_length=6, blank=True, validators=[validators.validate_region_code]
+    )
+    registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
+    office_address = models.CharField(_("office address"), max_length=300, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    mau = models.PositiveBigIntegerField(_("monthly active users"), null=True, blank=True)
+    certificate_type = models.CharField(
+        _("certificate type"), max_length=48, choices=choices.CertificateType.choices, blank=True
+    )
+    certificate_valid_until = models.DateField(
+        _("certificate valid until"), null=True, blank=True, help_text=_("Leave empty for a long-term certificate.")
+    )
+    icp_number = models.CharField(_("ICP filing or licence number"), max_length=100, blank=True)
+
+    legal_rep_name = models.CharField(_("legal representative"), max_length=100, blank=True)
+    legal_rep_id_type = models.CharField(_("ID type"), max_length=32, choices=choices.IdType.choices, blank=True)
+    legal_rep_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+
+    officer_name = models.CharField(_("algorithm security officer"), max_length=100, blank=True)
+    officer_id_type = models.CharField(_("ID type"), max_length=32, choices=choices.IdType.choices, blank=True)
+    officer_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+    officer_mobile = models.CharField(
+        _("mobile number"), max_length=11, blank=True, validators=[validators.validate_mobile]
+    )
+    officer_email = models.EmailField(_("email"), blank=True)
+    officer_position = models.CharField(_("position"), max_length=100, blank=True)
+
+    security_org_name = models.CharField(_("algorithm security body"), max_length=200, blank=True)
+    security_org_headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    security_org_description = models.TextField(_("description of the body"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+
+    def __str__(self) -> str:
+        return self.name or _("(unnamed provider)")
+
+    def clean(self) -> None:
+        errors = {}
+        errors.update(_person_id_errors(self.legal_rep_id_type, self.legal_rep_id_number, "legal_rep"))
+        errors.update(_person_id_errors(self.officer_id_type, self.officer_id_number, "officer"))
+        if errors:
+            raise ValidationError(errors)
+
+
+class ManagementSystem(WorkspaceOwned):
+    """算法安全管理制度: one of the provider's written management systems."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="management_systems")
+    kind = models.CharField(_("kind"), max_length=32, choices=choices.ManagementSystemKind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["provider", "position", "pk"]
+        verbose_name = _("management system")
+        verbose_name_plural = _("management systems")
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.provider if self.provider_id else None)
+
+
+class Service(WorkspaceOwned):
+    """产品: an app, website, mini-program … through which the provider serves users."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="services", verbose_name=_("provider"))
+    name = models.CharField(_("product name"), max_length=200, blank=True)
+    form = models.CharField(_("service form"), max_length=32, choices=choices.ServiceForm.choices, blank=True)
+    access_url = models.URLField(_("access address"), blank=True)
+    status = models.CharField(_("service status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True)
+    launch_date = models.DateField(_("launch date"), null=True, blank=True)
+    target_users = models.TextField(_("target users"), blank=True)
+    real_name_required = models.BooleanField(_("real-name authentication required"), null=True, blank=True)
+    prior_licences = models.TextField(_("prior licences"), blank=True)
+    dau = models.PositiveBigIntegerField(_("daily active users"), null=True, blank=True)
+    mau = models.PositiveBigIntegerField(_("monthly active users"), null=True, blank=True)
+    public_opinion_attributes = models.BooleanField(_("public-opinion attributes"), null=True, blank=True)
+    social_mobilization = models.BooleanField(_("social-mobilisation capability"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["provider", "name", "pk"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name"], condition=~Q(name=""), name="service_name_unique_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        if not self.name:
+            return str(_("(unnamed service)"))
+        return f"{self.name}（{self.get_form_display()}）" if self.form else self.name
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.provider if self.provider_id else None)
+        if self.dau is not None and self.mau is not None and self.dau > self.mau:
+            raise ValidationError({"dau": _("Daily active users cannot exceed monthly active users.")})
+
+
+class Algorithm(WorkspaceOwned):
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="algorithms", verbose_name=_("provider")
+    )
+    name = models.CharField(
+        _("algorithm name"),
+        max_length=60,
+        blank=True,
+        help_text=_("The one name used in the form, the disclosure and the report, e.g. 示例新闻个性化推荐算法."),
+    )
+    type = models.CharField(_("algorithm type"), max_length=32, choices=choices.AlgorithmType.choices, blank=True)
+    role = models.CharField(
+        _("filing role"), max_length=32, choices=choices.Role.choices, default=choices.Role.SERVICE_PROVIDER
+    )
+    generative_ai_service = models.BooleanField(
+        _("public generative AI service"),
+        default=False,
+        help_text=_("Generates text, images, audio or video for the public in mainland China."),
+    )
+    application_domains = models.JSONField(
+        _("application domains"), default=list, blank=True, validators=[validators.validate_string_list]
+    )
+    launch_status = models.CharField(
+        _("launch status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True
+    )
+    launch_date = models.DateField(_("launch date"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    usage_scenario = models.TextField(_("usage scenario"), blank=True)
+    input_modalities = models.JSONField(
+        _("input modalities"), default=list, blank=True, validators=[validators.CodeListValidator(choices.Modality)]
+    )
+    output_modalities = models.JSONField(
+        _("output modalities"), default=list, blank=True, validators=[validators.CodeListValidator(choices.Modality)]
+    )
+    output_formats = models.JSONField(
+        _("output file formats"), default=list, blank=True, validators=[validators.validate_output_formats]
+    )
+    data_sources = models.TextField(_("data sources"), blank=True)
+    data_contains_biometric = models.BooleanField(_("contains biometric data"), null=True, blank=True)
+    data_contains_identity = models.BooleanField(_("contains identity data"), null=True, blank=True)
+    model_and_training_data = models.TextField(_("model and training data"), blank=True)
+    strategy = models.TextField(_("algorithm strategy"), blank=True)
+    risks_and_safeguards = models.TextField(_("risks and safeguards"), blank=True)
+    technical_service_modes = models.JSONField(
+        _("technical service modes"),
+        default=list,
+        blank=True,
+        validators=[validators.CodeListValidator(choices.TechnicalServiceMode)],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["provider", "name", "pk"]
+        verbose_name = _("algorithm")
+        verbose_name_plural = _("algorithms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name"], condition=~Q(name=""), name="algorithm_name_unique_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("(unnamed algorithm)"))
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.provider if self.provider_id else None)
+
+    @property
+    def is_technical_supporter(self) -> bool:
+        return self.role == choices.Role.TECHNICAL_SUPPORTER
+
+
+class ThirdPartyModel(WorkspaceOwned):
+    """A model from another vendor that the algorithm uses, with its filing number."""
+
+    algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="third_party_models")
+    name = models.CharField(_("model name"), max_length=200, blank=True)
+    vendor = models.CharField(_("vendor"), max_length=200, blank=True)
+    filing_number = models.CharField(
+        _("filing number"),
+        max_length=40,
+        blank=True,
+        validators=[validators.validate_filing_number],
+        help_text=validators.FILING_NUMBER_HELP,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["algorithm", "position", "pk"]
+        verbose_name = _("third-party model")
+        verbose_name_plural = _("third-party models")
+
+    def __str__(self) -> str:
+        return self.name or str(_("(unnamed model)"))
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.algorithm if self.algorithm_id else None)
+
+
+class Deployment(WorkspaceOwned):
+    """产品及功能: a function of a service that uses the algorithm, reached by an ordered access path."""
+
+    algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="deployments")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="deployments", verbose_name=_("service")
+    )
+    function_name = models.CharField(_("function name"), max_length=100, blank=True)
+    function_description = models.TextField(
+        _("function description"),
+        blank=True,
+        validators=[MaxLengthValidator(validators.FUNCTION_DESCRIPTION_MAX)],
+        help_text=_("At most 500 characters."),
+    )
+    access_path = models.JSONField(
+        _("access path"),
+        default=list,
+        blank=True,
+        validators=[validators.validate_string_list],
+        help_text=_("The steps a user takes to reach the function, in order, e.g. 首页 → 推荐."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["algorithm", "position", "pk"]
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployments")
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.function_name}"
+
+    def clean(self) -> None:
+        algorithm = self.algorithm if self.algorithm_id else None
+        service = self.service if self.service_id else None
+        self._check_same_workspace(algorithm, service)
+        if algorithm and service and algorithm.provider_id != service.provider_id:
+            raise ValidationError({"service": _("Choose a service of the algorithm's own provider.")})
+
+
+class Disclosure(WorkspaceOwned):
+    """拟公示内容: the text the CAC publishes after filing."""
+
+    algorithm = models.OneToOneField(Algorithm, on_delete=models.CASCADE, related_name="disclosure")
+    basic_principle = models.TextField(_("basic principle"), blank=True)
+    operating_mechanism = models.TextField(_("operating mechanism"), blank=True)
+    application_scenario = models.TextField(_("application scenario"), blank=True)
+    purpose = models.TextField(
+        _("purpose"), blank=True, help_text=_("The published lists phrase it as 应用于…场景，…")
+    )
+    disclosure_note = models.TextField(_("disclosure so far (optional)"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+
+    def __str__(self) -> str:
+        return str(_("Disclosure of %(name)s") % {"name": self.algorithm})
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.algorithm if self.algorithm_id else None)
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+class Filing(WorkspaceOwned):
+    """One filing of one algorithm with the CAC: initial, change or cancellation."""
+
+    algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="filings")
+    kind = models.CharField(_("kind"), max_length=16, choices=choices.FilingKind.choices, default=choices.FilingKind.INITIAL)
+    status = models.CharField(
+        _("status"), max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT
+    )
+    filing_number = models.CharField(
+        _("filing number"),
+        max_length=40,
+        blank=True,
+        validators=[validators.validate_filing_number],
+        help_text=validators.FILING_NUMBER_HELP,
+    )
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    change_summary = models.TextField(_("summary of the change"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["algorithm", "created_at", "pk"]
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    def clean(self) -> None:
+        self._check_same_workspace(self.algorithm if self.algorithm_id else None)
+        if self.status == choices.FilingStatus.FILED and not self.filing_number:
+            raise ValidationError({"filing_number": _("A filed filing needs the number the CAC issued.")})
+
+    def allowed_transitions(self, role: str | None = None) -> list[str]:
+        from .lifecycle import allowed_targets
+
+        return allowed_targets(self.status, role)
+
+    def transition(self, to: str, *, role: str, **fields) -> None:
+        from .lifecycle import apply_transition
+
+        apply_transition(self, to, role=role, **fields)
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    # A random folder keeps names unguessable and lets two uploads share a file name.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"attachments/{instance.workspace_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(WorkspaceOwned):
+    """A file in a typed slot, of the provider or of one algorithm."""
+
+    slot = models.CharField(_("slot"), max_length=40, choices=choices.AttachmentSlot.choices)
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="attachments", null=True, blank=True
+    )
+    algorithm = models.ForeignKey(
+        Algorithm, on_delete=models.CASCADE, related_name="attachments", null=True, blank=True
+    )
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slot", "created_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(provider__isnull=False) | Q(algorithm__isnull=False), name="attachment_has_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_slot_display()}: {self.original_name}"
+
+    def clean(self) -> None:
+        provider = self.provider if self.provider_id else None
+        algorithm = self.algorithm if self.algorithm_id else None
+        self._check_same_workspace(provider, algorithm)
+        if provider is None and algorithm is None:
+            raise ValidationError(_("An attachment belongs to a provider or to an algorithm."))
