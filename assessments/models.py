@@ -48,7 +48,9 @@ class Answer(WorkspaceOwned):
         ordering = ["assessment", "item"]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [models.UniqueConstraint(fields=["assessment", "item"], name="one_answer_per_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="one_answer_per_item")
+        ]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.get_status_display() or '—'}"

@@ -20,23 +20,41 @@ class EntityType(models.TextChoices):
 
 class CertificateType(models.TextChoices):
     BUSINESS_LICENSE = "business_license", _("Business licence")
-    INSTITUTION_CERTIFICATE = "institution_certificate", _("Public institution legal-person certificate")
-    SOCIAL_ORG_CERTIFICATE = "social_org_certificate", _("Social organisation registration certificate")
+    INSTITUTION_CERTIFICATE = (
+        "institution_certificate",
+        _("Public institution legal-person certificate"),
+    )
+    SOCIAL_ORG_CERTIFICATE = (
+        "social_org_certificate",
+        _("Social organisation registration certificate"),
+    )
     PRIVATE_NON_ENTERPRISE_CERTIFICATE = (
         "private_non_enterprise_certificate",
         _("Private non-enterprise unit registration certificate"),
     )
-    FOUNDATION_CERTIFICATE = "foundation_certificate", _("Foundation legal-person registration certificate")
+    FOUNDATION_CERTIFICATE = (
+        "foundation_certificate",
+        _("Foundation legal-person registration certificate"),
+    )
     USCC_CERTIFICATE = "uscc_certificate", _("Unified social credit code certificate")
     OTHER = "other", _("Other certificate")
 
 
 class IdType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Resident identity card")
-    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+    HK_MACAO_PERMIT = (
+        "hk_macao_permit",
+        _("Mainland travel permit for Hong Kong and Macao residents"),
+    )
     TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
-    HMT_RESIDENCE_PERMIT = "hmt_residence_permit", _("Residence permit for Hong Kong, Macao and Taiwan residents")
-    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident", _("Foreign permanent resident ID card")
+    HMT_RESIDENCE_PERMIT = (
+        "hmt_residence_permit",
+        _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+    )
+    FOREIGN_PERMANENT_RESIDENT = (
+        "foreign_permanent_resident",
+        _("Foreign permanent resident ID card"),
+    )
     PASSPORT = "passport", _("Passport")
     OTHER = "other", _("Other ID")
 
@@ -147,7 +165,10 @@ class AttachmentSlot(models.TextChoices):
     OFFICER_ID_COPY = "officer_id_copy", _("Security officer ID copy")
     OFFICER_EMPLOYMENT_PROOF = "officer_employment_proof", _("Security officer employment proof")
     COMMITMENT_LETTER = "commitment_letter", _("Filing commitment letter")
-    RESPONSIBILITY_DOCUMENT = "responsibility_document", _("Implementation of algorithm security responsibility")
+    RESPONSIBILITY_DOCUMENT = (
+        "responsibility_document",
+        _("Implementation of algorithm security responsibility"),
+    )
     MANAGEMENT_SYSTEM_DOCUMENT = "management_system_document", _("Management system document")
     SCREENSHOT = "screenshot", _("Screenshot")
     THIRD_PARTY_PROOF = "third_party_proof", _("Third-party model proof")

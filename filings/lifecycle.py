@@ -61,7 +61,9 @@ def find(source: str, target: str) -> Transition | None:
 
 
 def allowed_targets(source: str, role: str | None = None) -> list[str]:
-    return [t.target for t in TRANSITIONS if t.source == source and (role is None or role in t.roles)]
+    return [
+        t.target for t in TRANSITIONS if t.source == source and (role is None or role in t.roles)
+    ]
 
 
 def apply_transition(filing, target: str, *, role: str, **fields) -> None:
@@ -78,10 +80,15 @@ def apply_transition(filing, target: str, *, role: str, **fields) -> None:
         if transition is None:
             raise InvalidTransition(
                 _("A filing cannot go from %(source)s to %(target)s.")
-                % {"source": current.get_status_display(), "target": S(target).label if target in S.values else target}
+                % {
+                    "source": current.get_status_display(),
+                    "target": S(target).label if target in S.values else target,
+                }
             )
         if role not in transition.roles:
-            raise PermissionDenied(_("Your role may not do this: %(action)s.") % {"action": transition.label})
+            raise PermissionDenied(
+                _("Your role may not do this: %(action)s.") % {"action": transition.label}
+            )
         for name, value in fields.items():
             setattr(current, name, value)
         current.status = target

@@ -30,7 +30,9 @@ ROLE_CHOICES = choices.Role
 class WorkspaceOwned(models.Model):
     """Every domain object belongs to exactly one workspace."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -60,13 +62,26 @@ def _person_id_errors(id_type: str, number: str, field: str) -> dict:
 class Provider(WorkspaceOwned):
     """主体: the entity that files (company, institution, …)."""
 
-    name = models.CharField(_("entity name"), max_length=200, blank=True, help_text=_("Exactly as on the business licence."))
-    uscc = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True, validators=[validators.validate_uscc]
+    name = models.CharField(
+        _("entity name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Exactly as on the business licence."),
     )
-    entity_type = models.CharField(_("entity type"), max_length=32, choices=choices.EntityType.choices, blank=True)
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validators.validate_uscc],
+    )
+    entity_type = models.CharField(
+        _("entity type"), max_length=32, choices=choices.EntityType.choices, blank=True
+    )
     region_code = models.CharField(
-        _("region code of registration"), max_length=6, blank=True, validators=[validators.validate_region_code]
+        _("region code of registration"),
+        max_length=6,
+        blank=True,
+        validators=[validators.validate_region_code],
     )
     registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     office_address = models.CharField(_("office address"), max_length=300, blank=True)
@@ -76,16 +91,23 @@ class Provider(WorkspaceOwned):
         _("certificate type"), max_length=48, choices=choices.CertificateType.choices, blank=True
     )
     certificate_valid_until = models.DateField(
-        _("certificate valid until"), null=True, blank=True, help_text=_("Leave empty for a long-term certificate.")
+        _("certificate valid until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a long-term certificate."),
     )
     icp_number = models.CharField(_("ICP filing or licence number"), max_length=100, blank=True)
 
     legal_rep_name = models.CharField(_("legal representative"), max_length=100, blank=True)
-    legal_rep_id_type = models.CharField(_("ID type"), max_length=32, choices=choices.IdType.choices, blank=True)
+    legal_rep_id_type = models.CharField(
+        _("ID type"), max_length=32, choices=choices.IdType.choices, blank=True
+    )
     legal_rep_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
 
     officer_name = models.CharField(_("algorithm security officer"), max_length=100, blank=True)
-    officer_id_type = models.CharField(_("ID type"), max_length=32, choices=choices.IdType.choices, blank=True)
+    officer_id_type = models.CharField(
+        _("ID type"), max_length=32, choices=choices.IdType.choices, blank=True
+    )
     officer_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
     officer_mobile = models.CharField(
         _("mobile number"), max_length=11, blank=True, validators=[validators.validate_mobile]
@@ -109,7 +131,9 @@ class Provider(WorkspaceOwned):
 
     def clean(self) -> None:
         errors = {}
-        errors.update(_person_id_errors(self.legal_rep_id_type, self.legal_rep_id_number, "legal_rep"))
+        errors.update(
+            _person_id_errors(self.legal_rep_id_type, self.legal_rep_id_number, "legal_rep")
+        )
         errors.update(_person_id_errors(self.officer_id_type, self.officer_id_number, "officer"))
         if errors:
             raise ValidationError(errors)
@@ -118,7 +142,9 @@ class Provider(WorkspaceOwned):
 class ManagementSystem(WorkspaceOwned):
     """算法安全管理制度: one of the provider's written management systems."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="management_systems")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="management_systems"
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=choices.ManagementSystemKind.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
     adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
@@ -142,19 +168,31 @@ class ManagementSystem(WorkspaceOwned):
 class Service(WorkspaceOwned):
     """产品: an app, website, mini-program … through which the provider serves users."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="services", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="services", verbose_name=_("provider")
+    )
     name = models.CharField(_("product name"), max_length=200, blank=True)
-    form = models.CharField(_("service form"), max_length=32, choices=choices.ServiceForm.choices, blank=True)
+    form = models.CharField(
+        _("service form"), max_length=32, choices=choices.ServiceForm.choices, blank=True
+    )
     access_url = models.URLField(_("access address"), blank=True)
-    status = models.CharField(_("service status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True)
+    status = models.CharField(
+        _("service status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True
+    )
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
     target_users = models.TextField(_("target users"), blank=True)
-    real_name_required = models.BooleanField(_("real-name authentication required"), null=True, blank=True)
+    real_name_required = models.BooleanField(
+        _("real-name authentication required"), null=True, blank=True
+    )
     prior_licences = models.TextField(_("prior licences"), blank=True)
     dau = models.PositiveBigIntegerField(_("daily active users"), null=True, blank=True)
     mau = models.PositiveBigIntegerField(_("monthly active users"), null=True, blank=True)
-    public_opinion_attributes = models.BooleanField(_("public-opinion attributes"), null=True, blank=True)
-    social_mobilization = models.BooleanField(_("social-mobilisation capability"), null=True, blank=True)
+    public_opinion_attributes = models.BooleanField(
+        _("public-opinion attributes"), null=True, blank=True
+    )
+    social_mobilization = models.BooleanField(
+        _("social-mobilisation capability"), null=True, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -164,7 +202,9 @@ class Service(WorkspaceOwned):
         verbose_name_plural = _("services")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "name"], condition=~Q(name=""), name="service_name_unique_per_provider"
+                fields=["provider", "name"],
+                condition=~Q(name=""),
+                name="service_name_unique_per_provider",
             )
         ]
 
@@ -176,7 +216,9 @@ class Service(WorkspaceOwned):
     def clean(self) -> None:
         self._check_same_workspace(self.provider if self.provider_id else None)
         if self.dau is not None and self.mau is not None and self.dau > self.mau:
-            raise ValidationError({"dau": _("Daily active users cannot exceed monthly active users.")})
+            raise ValidationError(
+                {"dau": _("Daily active users cannot exceed monthly active users.")}
+            )
 
 
 class Algorithm(WorkspaceOwned):
@@ -187,11 +229,18 @@ class Algorithm(WorkspaceOwned):
         _("algorithm name"),
         max_length=60,
         blank=True,
-        help_text=_("The one name used in the form, the disclosure and the report, e.g. 示例新闻个性化推荐算法."),
+        help_text=_(
+            "The one name used in the form, the disclosure and the report, e.g. 示例新闻个性化推荐算法."
+        ),
     )
-    type = models.CharField(_("algorithm type"), max_length=32, choices=choices.AlgorithmType.choices, blank=True)
+    type = models.CharField(
+        _("algorithm type"), max_length=32, choices=choices.AlgorithmType.choices, blank=True
+    )
     role = models.CharField(
-        _("filing role"), max_length=32, choices=choices.Role.choices, default=choices.Role.SERVICE_PROVIDER
+        _("filing role"),
+        max_length=32,
+        choices=choices.Role.choices,
+        default=choices.Role.SERVICE_PROVIDER,
     )
     generative_ai_service = models.BooleanField(
         _("public generative AI service"),
@@ -199,7 +248,10 @@ class Algorithm(WorkspaceOwned):
         help_text=_("Generates text, images, audio or video for the public in mainland China."),
     )
     application_domains = models.JSONField(
-        _("application domains"), default=list, blank=True, validators=[validators.validate_string_list]
+        _("application domains"),
+        default=list,
+        blank=True,
+        validators=[validators.validate_string_list],
     )
     launch_status = models.CharField(
         _("launch status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True
@@ -208,16 +260,27 @@ class Algorithm(WorkspaceOwned):
     summary = models.TextField(_("summary"), blank=True)
     usage_scenario = models.TextField(_("usage scenario"), blank=True)
     input_modalities = models.JSONField(
-        _("input modalities"), default=list, blank=True, validators=[validators.CodeListValidator(choices.Modality)]
+        _("input modalities"),
+        default=list,
+        blank=True,
+        validators=[validators.CodeListValidator(choices.Modality)],
     )
     output_modalities = models.JSONField(
-        _("output modalities"), default=list, blank=True, validators=[validators.CodeListValidator(choices.Modality)]
+        _("output modalities"),
+        default=list,
+        blank=True,
+        validators=[validators.CodeListValidator(choices.Modality)],
     )
     output_formats = models.JSONField(
-        _("output file formats"), default=list, blank=True, validators=[validators.validate_output_formats]
+        _("output file formats"),
+        default=list,
+        blank=True,
+        validators=[validators.validate_output_formats],
     )
     data_sources = models.TextField(_("data sources"), blank=True)
-    data_contains_biometric = models.BooleanField(_("contains biometric data"), null=True, blank=True)
+    data_contains_biometric = models.BooleanField(
+        _("contains biometric data"), null=True, blank=True
+    )
     data_contains_identity = models.BooleanField(_("contains identity data"), null=True, blank=True)
     model_and_training_data = models.TextField(_("model and training data"), blank=True)
     strategy = models.TextField(_("algorithm strategy"), blank=True)
@@ -237,7 +300,9 @@ class Algorithm(WorkspaceOwned):
         verbose_name_plural = _("algorithms")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "name"], condition=~Q(name=""), name="algorithm_name_unique_per_provider"
+                fields=["provider", "name"],
+                condition=~Q(name=""),
+                name="algorithm_name_unique_per_provider",
             )
         ]
 
@@ -255,7 +320,9 @@ class Algorithm(WorkspaceOwned):
 class ThirdPartyModel(WorkspaceOwned):
     """A model from another vendor that the algorithm uses, with its filing number."""
 
-    algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="third_party_models")
+    algorithm = models.ForeignKey(
+        Algorithm, on_delete=models.CASCADE, related_name="third_party_models"
+    )
     name = models.CharField(_("model name"), max_length=200, blank=True)
     vendor = models.CharField(_("vendor"), max_length=200, blank=True)
     filing_number = models.CharField(
@@ -286,7 +353,7 @@ class Deployment(WorkspaceOwned):
 
     algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="deployments")
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="deployments", verbose_name=_("service")
+        Service, on_delete=models.RESTRICT, related_name="deployments", verbose_name=_("service")
     )
     function_name = models.CharField(_("function name"), max_length=100, blank=True)
     function_description = models.TextField(
@@ -319,7 +386,9 @@ class Deployment(WorkspaceOwned):
         service = self.service if self.service_id else None
         self._check_same_workspace(algorithm, service)
         if algorithm and service and algorithm.provider_id != service.provider_id:
-            raise ValidationError({"service": _("Choose a service of the algorithm's own provider.")})
+            raise ValidationError(
+                {"service": _("Choose a service of the algorithm's own provider.")}
+            )
 
 
 class Disclosure(WorkspaceOwned):
@@ -355,9 +424,17 @@ class Filing(WorkspaceOwned):
     """One filing of one algorithm with the CAC: initial, change or cancellation."""
 
     algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="filings")
-    kind = models.CharField(_("kind"), max_length=16, choices=choices.FilingKind.choices, default=choices.FilingKind.INITIAL)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=choices.FilingKind.choices,
+        default=choices.FilingKind.INITIAL,
+    )
     status = models.CharField(
-        _("status"), max_length=20, choices=choices.FilingStatus.choices, default=choices.FilingStatus.DRAFT
+        _("status"),
+        max_length=20,
+        choices=choices.FilingStatus.choices,
+        default=choices.FilingStatus.DRAFT,
     )
     filing_number = models.CharField(
         _("filing number"),
@@ -383,7 +460,9 @@ class Filing(WorkspaceOwned):
     def clean(self) -> None:
         self._check_same_workspace(self.algorithm if self.algorithm_id else None)
         if self.status == choices.FilingStatus.FILED and not self.filing_number:
-            raise ValidationError({"filing_number": _("A filed filing needs the number the CAC issued.")})
+            raise ValidationError(
+                {"filing_number": _("A filed filing needs the number the CAC issued.")}
+            )
 
     def allowed_transitions(self, role: str | None = None) -> list[str]:
         from .lifecycle import allowed_targets
@@ -430,7 +509,8 @@ class Attachment(WorkspaceOwned):
         verbose_name_plural = _("attachments")
         constraints = [
             models.CheckConstraint(
-                condition=Q(provider__isnull=False) | Q(algorithm__isnull=False), name="attachment_has_owner"
+                condition=Q(provider__isnull=False) | Q(algorithm__isnull=False),
+                name="attachment_has_owner",
             )
         ]
 

@@ -29,25 +29,33 @@ FUNCTION_DESCRIPTION_MAX = 500
 def validate_uscc(value: str) -> None:
     if value != value.strip() or " " in value or "-" in value:
         raise ValidationError(
-            _("Enter the 18-character unified social credit code without spaces or dashes."), code="uscc_format"
+            _("Enter the 18-character unified social credit code without spaces or dashes."),
+            code="uscc_format",
         )
     if value != value.upper():
-        raise ValidationError(_("Use capital letters in the unified social credit code."), code="uscc_format")
+        raise ValidationError(
+            _("Use capital letters in the unified social credit code."), code="uscc_format"
+        )
     try:
         uscc.validate(value)
     except stdnum_errors.InvalidLength:
         raise ValidationError(
-            _("A unified social credit code has 18 characters; this one has %(n)d.") % {"n": len(value)},
+            _("A unified social credit code has 18 characters; this one has %(n)d.")
+            % {"n": len(value)},
             code="uscc_length",
         ) from None
     except stdnum_errors.InvalidChecksum:
         raise ValidationError(
-            _("The last character (check character, GB 32100-2015) does not match: check for a typo."),
+            _(
+                "The last character (check character, GB 32100-2015) does not match: check for a typo."
+            ),
             code="uscc_checksum",
         ) from None
     except stdnum_errors.ValidationError:
         raise ValidationError(
-            _("This is not a unified social credit code: 8 digits, then 10 letters or digits (no I, O, S, V, Z)."),
+            _(
+                "This is not a unified social credit code: 8 digits, then 10 letters or digits (no I, O, S, V, Z)."
+            ),
             code="uscc_format",
         ) from None
 
@@ -56,7 +64,8 @@ def validate_resident_id(value: str) -> None:
     """A mainland resident ID number: length, digits, check digit and birth date are errors."""
     if len(value) != 18:
         raise ValidationError(
-            _("A resident ID number has 18 characters; this one has %(n)d.") % {"n": len(value)}, code="id_length"
+            _("A resident ID number has 18 characters; this one has %(n)d.") % {"n": len(value)},
+            code="id_length",
         )
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] in "Xx"):
         raise ValidationError(
@@ -64,14 +73,18 @@ def validate_resident_id(value: str) -> None:
         )
     if ric.calc_check_digit(value.upper()) != value[17].upper():
         raise ValidationError(
-            _("The last character (check digit, ISO 7064 MOD 11-2) does not match: check for a typo."),
+            _(
+                "The last character (check digit, ISO 7064 MOD 11-2) does not match: check for a typo."
+            ),
             code="id_checksum",
         )
     try:
         ric.get_birth_date(value)
     except stdnum_errors.ValidationError:
         raise ValidationError(
-            _("Digits 7 to 14 of a resident ID number are a birth date; %(date)s is not a valid date.")
+            _(
+                "Digits 7 to 14 of a resident ID number are a birth date; %(date)s is not a valid date."
+            )
             % {"date": value[6:14]},
             code="id_birth_date",
         ) from None
@@ -83,7 +96,9 @@ def resident_id_warnings(value: str) -> list[str]:
         ric.get_birth_place(value)
     except stdnum_errors.ValidationError:
         return [
-            _("Region code %(code)s is not listed for a birth in %(year)s; check the number against the ID card.")
+            _(
+                "Region code %(code)s is not listed for a birth in %(year)s; check the number against the ID card."
+            )
             % {"code": value[:6], "year": value[6:10]}
         ]
     return []
@@ -103,7 +118,9 @@ def validate_id_number(id_type: str, value: str) -> None:
 def validate_mobile(value: str) -> None:
     if not MOBILE_RE.match(value):
         raise ValidationError(
-            _("Enter a mainland mobile number: 11 digits starting with 13 to 19, e.g. 13800138000."),
+            _(
+                "Enter a mainland mobile number: 11 digits starting with 13 to 19, e.g. 13800138000."
+            ),
             code="mobile_format",
         )
 
@@ -111,7 +128,9 @@ def validate_mobile(value: str) -> None:
 def validate_region_code(value: str) -> None:
     if not REGION_CODE_RE.match(value):
         raise ValidationError(
-            _("Enter the 6-digit administrative division code of the place of registration, e.g. 110108."),
+            _(
+                "Enter the 6-digit administrative division code of the place of registration, e.g. 110108."
+            ),
             code="region_code_format",
         )
 
@@ -119,7 +138,9 @@ def validate_region_code(value: str) -> None:
 def validate_filing_number(value: str) -> None:
     if not FILING_NUMBER_LENIENT_RE.match(value):
         raise ValidationError(
-            _("A filing number reads 网信算备, 21 digits, then 号, e.g. 网信算备110108823483901230031号."),
+            _(
+                "A filing number reads 网信算备, 21 digits, then 号, e.g. 网信算备110108823483901230031号."
+            ),
             code="filing_number_format",
         )
 
@@ -127,13 +148,17 @@ def validate_filing_number(value: str) -> None:
 def filing_number_warnings(value: str) -> list[str]:
     if FILING_NUMBER_LENIENT_RE.match(value) and not FILING_NUMBER_RE.match(value):
         return [
-            _("This filing number has 22 digits; the CAC's numbers have 21. Check it against the published list.")
+            _(
+                "This filing number has 22 digits; the CAC's numbers have 21. Check it against the published list."
+            )
         ]
     return []
 
 
 def validate_string_list(value) -> None:
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
         raise ValidationError(_("Enter a list of non-empty texts."), code="string_list")
 
 
@@ -151,7 +176,8 @@ class CodeListValidator:
         unknown = [item for item in value if item not in allowed]
         if unknown:
             raise ValidationError(
-                _("Unknown choice: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}, code="code_list"
+                _("Unknown choice: %(codes)s.") % {"codes": ", ".join(map(str, unknown))},
+                code="code_list",
             )
         if len(set(value)) != len(value):
             raise ValidationError(_("Each choice may appear only once."), code="code_list")
@@ -164,7 +190,9 @@ FORMAT_RE = re.compile(r"^[a-z0-9]{1,10}$")
 
 
 def validate_output_formats(value) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str) and FORMAT_RE.match(v) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and FORMAT_RE.match(v) for v in value
+    ):
         raise ValidationError(
             _("Enter file extensions in lowercase without dots, e.g. txt, json, png, mp3, mp4."),
             code="output_formats",

@@ -37,7 +37,9 @@ class Workspace(models.Model):
         _("short name"),
         max_length=60,
         unique=True,
-        help_text=_("Used in addresses; lowercase letters, digits and hyphens, e.g. acme-compliance."),
+        help_text=_(
+            "Used in addresses; lowercase letters, digits and hyphens, e.g. acme-compliance."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -59,7 +61,9 @@ class Workspace(models.Model):
 
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EDITOR)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
@@ -68,7 +72,9 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"

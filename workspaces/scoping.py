@@ -42,6 +42,7 @@ def get_access(request, slug: str) -> Access:
     return Access(workspace=membership.workspace, membership=membership)
 
 
-def get_scoped_or_404(model, access: Access, **lookup):
-    """One object of `model` inside the workspace the user reached through `access`."""
-    return get_object_or_404(model.objects.filter(workspace=access.workspace), **lookup)
+def get_scoped_or_404(model_or_queryset, access: Access, **lookup):
+    """One object (of a model or a queryset) inside the workspace the user reached through `access`."""
+    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    return get_object_or_404(queryset.filter(workspace=access.workspace), **lookup)

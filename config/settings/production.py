@@ -10,7 +10,9 @@ from .base import DATABASE_URL, REDIS_URL, SECRET_KEY, env, env_bool, env_int
 
 DEBUG = False
 if len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random string of at least 50 characters")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters"
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://…)")

@@ -1,0 +1,45 @@
+/*
+ * Suanbei (算备) — small page behaviour. Loaded after htmx and Bootstrap.
+ *
+ * CSRF: base.html already sends the token on every htmx request through
+ * hx-headers on <body>. The listener below is only a fallback for requests
+ * issued from content that lives outside <body>'s inheritance (or after the
+ * token rotated): it fills X-CSRFToken from the `csrftoken` cookie, or from
+ * <meta name="csrf-token">, when the header is missing.
+ *
+ * Later additions belong here too (e.g. character counters for the filing
+ * form's length-limited fields). Keep it dependency-free and small.
+ */
+(function () {
+  "use strict";
+
+  function readCookie(name) {
+    var parts = document.cookie ? document.cookie.split(";") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i].trim();
+      if (part.indexOf(name + "=") === 0) {
+        return decodeURIComponent(part.substring(name.length + 1));
+      }
+    }
+    return null;
+  }
+
+  function csrfToken() {
+    var fromCookie = readCookie("csrftoken");
+    if (fromCookie) {
+      return fromCookie;
+    }
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : null;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var headers = event.detail.headers;
+    if (!headers["X-CSRFToken"]) {
+      var token = csrfToken();
+      if (token) {
+        headers["X-CSRFToken"] = token;
+      }
+    }
+  });
+})();

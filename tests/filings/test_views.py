@@ -1,0 +1,163 @@
+import pytest
+from django.urls import reverse
+
+from filings.choices import FilingStatus
+from filings.models import Attachment
+from tests.factories import AlgorithmFactory, FilingFactory, ProviderFactory
+from tests.filings.test_attachments import PDF, upload
+from workspaces.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def algorithm(workspace):
+    return AlgorithmFactory(provider=ProviderFactory(workspace=workspace), name="测试推荐算法")
+
+
+class TestDashboard:
+    def test_it_lists_the_workspaces_algorithms_with_their_status(
+        self, client, owner, workspace, algorithm
+    ):
+        FilingFactory(algorithm=algorithm, status=FilingStatus.IN_REVIEW)
+        AlgorithmFactory(name="别的工作区的算法")
+        client.force_login(owner)
+        response = client.get(
+            reverse("filings:dashboard", args=[workspace.slug]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "测试推荐算法" in body and "In review" in body
+        assert "别的工作区的算法" not in body
+
+    def test_it_filters_by_type(self, client, owner, workspace, algorithm):
+        AlgorithmFactory(provider=algorithm.provider, name="派单算法", type="dispatch_decision")
+        client.force_login(owner)
+        body = client.get(
+            reverse("filings:dashboard", args=[workspace.slug]), {"type": "dispatch_decision"}
+        ).content
+        assert "派单算法" in body.decode() and "测试推荐算法" not in body.decode()
+
+    def test_the_query_count_does_not_grow_with_the_algorithms(
+        self, client, owner, workspace, algorithm, django_assert_num_queries
+    ):
+        client.force_login(owner)
+        url = reverse("filings:dashboard", args=[workspace.slug])
+        client.get(url)  # warm the session
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for i in range(25):
+            FilingFactory(algorithm=AlgorithmFactory(provider=algorithm.provider, name=f"算法{i}"))
+        with django_assert_num_queries(len(few)):
+            client.get(url)
+
+
+class TestTransitions:
+    def test_an_editor_requests_review(self, client, workspace, member_factory, algorithm):
+        filing = FilingFactory(algorithm=algorithm)
+        client.force_login(member_factory(workspace, Role.EDITOR))
+        response = client.post(
+            reverse("filings:filing-transition", args=[workspace.slug, filing.pk]),
+            {"to": "in_review"},
+        )
+        assert response.status_code == 302
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.IN_REVIEW
+
+    def test_a_viewer_is_refused_with_a_message(self, client, workspace, member_factory, algorithm):
+        filing = FilingFactory(algorithm=algorithm)
+        client.force_login(member_factory(workspace, Role.VIEWER))
+        url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
+        response = client.post(url, {"to": "in_review"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.DRAFT
+        assert "may not" in response.content.decode()
+
+    def test_an_impossible_transition_is_explained(self, client, owner, workspace, algorithm):
+        filing = FilingFactory(algorithm=algorithm)
+        client.force_login(owner)
+        url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
+        response = client.post(url, {"to": "filed"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert "cannot go from" in response.content.decode()
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.DRAFT
+
+    def test_it_rejects_get(self, client, owner, workspace, algorithm):
+        filing = FilingFactory(algorithm=algorithm)
+        client.force_login(owner)
+        assert (
+            client.get(
+                reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
+            ).status_code
+            == 405
+        )
+
+
+class TestUpload:
+    def url(self, workspace, algorithm):
+        return reverse("filings:algorithm-upload", args=[workspace.slug, algorithm.pk])
+
+    def test_an_editor_uploads_and_downloads_a_screenshot(
+        self, client, workspace, member_factory, algorithm
+    ):
+        client.force_login(member_factory(workspace, Role.EDITOR))
+        response = client.post(
+            self.url(workspace, algorithm), {"slot": "screenshot", "file": upload("截图.pdf", PDF)}
+        )
+        assert response.status_code == 302
+        attachment = Attachment.objects.get()
+        download = client.get(reverse("filings:attachment", args=[workspace.slug, attachment.pk]))
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == PDF
+        assert download["Content-Type"] == "application/pdf"
+        assert "attachment" in download["Content-Disposition"]
+
+    @pytest.mark.parametrize("role", [Role.VIEWER, Role.REVIEWER])
+    def test_read_only_roles_may_not_upload(
+        self, client, workspace, member_factory, algorithm, role
+    ):
+        client.force_login(member_factory(workspace, role))
+        response = client.post(
+            self.url(workspace, algorithm), {"slot": "screenshot", "file": upload("a.pdf", PDF)}
+        )
+        assert response.status_code == 403
+        assert not Attachment.objects.exists()
+
+    def test_a_disguised_file_is_refused_next_to_the_field(
+        self, client, owner, workspace, algorithm
+    ):
+        client.force_login(owner)
+        response = client.post(
+            self.url(workspace, algorithm),
+            {
+                "slot": "screenshot",
+                "file": upload("a.png", b"MZ\x90\x00 not an image", "image/png"),
+                "description": "首页截图",
+            },
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "not a PDF, JPEG or PNG" in body
+        assert "首页截图" in body  # what was typed is kept
+        assert not Attachment.objects.exists()
+
+    def test_a_provider_slot_is_not_offered_on_an_algorithm(
+        self, client, owner, workspace, algorithm
+    ):
+        client.force_login(owner)
+        response = client.post(
+            self.url(workspace, algorithm), {"slot": "licence_scan", "file": upload("a.pdf", PDF)}
+        )
+        assert response.status_code == 400
+        assert not Attachment.objects.exists()
+
+    def test_a_missing_file_is_reported(self, client, owner, workspace, algorithm):
+        client.force_login(owner)
+        response = client.post(
+            self.url(workspace, algorithm), {"slot": "screenshot"}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 400 and "This field is required" in response.content.decode()

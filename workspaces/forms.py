@@ -1,0 +1,27 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .models import Workspace
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label=_("Email"), required=True)
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+
+class WorkspaceForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = ("name", "slug")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slugify(slug) != slug:
+            raise forms.ValidationError(
+                _("Use lowercase letters, digits and hyphens only, e.g. acme-compliance.")
+            )
+        return slug
