@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from filings import views as filings_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("workspaces.auth_urls")),
     path("", include("workspaces.urls")),
     path("w/<slug:slug>/", include("filings.urls")),
+    path("registry/", include("registry.urls")),
+    path("schema/workspace-1.json", filings_views.interchange_schema, name="interchange-schema"),
 ]
 # Uploaded files are never served from MEDIA_URL: they are downloaded through
 # views that check the user's workspace (filings.views.attachment_download).

@@ -81,6 +81,26 @@ class ServiceForm(models.TextChoices):
     OTHER = "other", _("Other form")
 
 
+class OpinionFeature(models.TextChoices):
+    """Screening questions of the 2018 security-assessment provisions (SA-2018 Art 2):
+    any of these gives a service public-opinion attributes or social-mobilisation capability."""
+
+    FORUM = "forum", _("Forums, blogs or micro-blogs")
+    CHAT = "chat", _("Chat rooms or messaging groups")
+    PUBLIC_ACCOUNTS = "public_accounts", _("Public accounts")
+    SHORT_VIDEO = "short_video", _("Short videos")
+    LIVE_STREAMING = "live_streaming", _("Live streaming")
+    INFO_SHARING = "info_sharing", _("Information sharing")
+    MINI_PROGRAMS = "mini_programs", _("Mini-programs")
+    COMMENTS = "comments", _("Comments on content")
+    OTHER_CHANNEL = (
+        "other_channel",
+        _(
+            "Another channel for public opinion, or a way to mobilise the public for specific activities"
+        ),
+    )
+
+
 class LaunchStatus(models.TextChoices):
     ONLINE = "online", _("Online")
     NOT_ONLINE = "not_online", _("Not yet online")

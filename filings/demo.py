@@ -131,6 +131,10 @@ def load_demo(*, reset: bool = False) -> Workspace:
             mau=3_000_000,
             public_opinion_attributes=True,
             social_mobilization=True,
+            opinion_features=["comments", "info_sharing", "public_accounts"],
+            serves_minors=True,
+            involves_workers=False,
+            consumer_pricing=False,
         )
     )
     ride = _save(
@@ -149,6 +153,10 @@ def load_demo(*, reset: bool = False) -> Workspace:
             mau=900_000,
             public_opinion_attributes=False,
             social_mobilization=True,
+            opinion_features=["other_channel"],
+            serves_minors=False,
+            involves_workers=True,
+            consumer_pricing=True,
         )
     )
     assistant = _save(
@@ -164,6 +172,8 @@ def load_demo(*, reset: bool = False) -> Workspace:
             prior_licences="京ICP备12345678号",
             public_opinion_attributes=True,
             social_mobilization=False,
+            opinion_features=["chat", "info_sharing"],
+            serves_minors=False,
         )
     )
 

@@ -22,3 +22,33 @@ class AttachmentForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to = forms.CharField(max_length=32)
+
+
+class ImportForm(forms.Form):
+    MERGE = "merge"
+    REFUSE = "refuse"
+
+    file = forms.FileField(
+        label=_("Workspace JSON file"), help_text=_("A suanbei.workspace/1 document.")
+    )
+    mode = forms.ChoiceField(
+        label=_("This workspace already has data"),
+        choices=[
+            (
+                MERGE,
+                _(
+                    "Merge by name: matching providers, services and algorithms take the file's values"
+                ),
+            ),
+            (REFUSE, _("Refuse: import only into an empty workspace")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, has_data: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_data:
+            self.fields["mode"].required = True
+        else:
+            del self.fields["mode"]

@@ -193,6 +193,21 @@ class Service(WorkspaceOwned):
     social_mobilization = models.BooleanField(
         _("social-mobilisation capability"), null=True, blank=True
     )
+    # Screening (SA-2018 Art 2) and the attributes that decide which
+    # self-assessment items apply; exported under services[].x.
+    opinion_features = models.JSONField(
+        _("features with public-opinion attributes"),
+        default=list,
+        blank=True,
+        validators=[validators.CodeListValidator(choices.OpinionFeature)],
+    )
+    serves_minors = models.BooleanField(_("used by minors"), null=True, blank=True)
+    involves_workers = models.BooleanField(
+        _("allocates work to workers (orders, pay, hours)"), null=True, blank=True
+    )
+    consumer_pricing = models.BooleanField(
+        _("sets prices or terms for consumers"), null=True, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -205,6 +220,9 @@ class Service(WorkspaceOwned):
                 fields=["provider", "name"],
                 condition=~Q(name=""),
                 name="service_name_unique_per_provider",
+                violation_error_message=_(
+                    "Another service of this provider already has this name."
+                ),
             )
         ]
 
@@ -303,6 +321,10 @@ class Algorithm(WorkspaceOwned):
                 fields=["provider", "name"],
                 condition=~Q(name=""),
                 name="algorithm_name_unique_per_provider",
+                violation_error_message=_(
+                    "Another algorithm of this provider already has this name; the published lists add -1, -2 "
+                    "to tell same-named algorithms apart."
+                ),
             )
         ]
 
@@ -523,3 +545,29 @@ class Attachment(WorkspaceOwned):
         self._check_same_workspace(provider, algorithm)
         if provider is None and algorithm is None:
             raise ValidationError(_("An attachment belongs to a provider or to an algorithm."))
+
+
+class PendingInput(WorkspaceOwned):
+    """What a user typed that did not pass validation yet, kept so that nothing typed is lost.
+
+    Valid values go straight to their model; invalid ones wait here, keyed by
+    the edited object, until they are corrected (then the entry is removed).
+    The model itself never stores an invalid value.
+    """
+
+    target = models.CharField(max_length=60)  # panel kind, e.g. "provider"
+    object_id = models.PositiveBigIntegerField()
+    data = models.JSONField(default=dict)  # field name -> raw value(s) as posted
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "object_id"], name="one_pending_input_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}#{self.object_id}: {', '.join(self.data)}"

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, wizard_views
 
 app_name = "filings"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("export/", views.workspace_export, name="export"),
+    path("import/", views.workspace_import, name="import"),
     # /w/<slug>/providers/<pk>/
     path("providers/<int:pk>/", views.provider_detail, name="provider"),
     path(
@@ -20,6 +22,16 @@ urlpatterns = [
         views.algorithm_attachment_upload,
         name="algorithm-upload",
     ),
+    path("algorithms/<int:pk>/edit/", wizard_views.wizard_step, name="wizard-start"),
+    path("algorithms/<int:pk>/edit/<slug:step>/", wizard_views.wizard_step, name="wizard"),
+    path("algorithms/<int:pk>/rows/<slug:kind>/", wizard_views.row_add, name="row-add"),
+    path(
+        "algorithms/<int:pk>/rows/<slug:kind>/<int:row>/delete/",
+        wizard_views.row_delete,
+        name="row-delete",
+    ),
+    # /w/<slug>/panels/<kind>/<pk>/: autosave of one form
+    path("panels/<slug:kind>/<int:pk>/", wizard_views.panel_save, name="panel-save"),
     # /w/<slug>/filings/<pk>/ and /w/<slug>/attachments/<pk>/
     path("filings/<int:pk>/transition/", views.filing_transition, name="filing-transition"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

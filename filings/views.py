@@ -3,22 +3,27 @@ which 404s for anyone who is not a member of the workspace in the URL."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from workspaces.models import Role
 from workspaces.scoping import get_access, get_scoped_or_404
 
-from . import lifecycle
+from . import interchange, lifecycle
 from .attachments import attachment_create
 from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
-from .forms import AttachmentForm, TransitionForm
+from .forms import AttachmentForm, ImportForm, TransitionForm
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
 
 
@@ -199,6 +204,14 @@ def _handle_upload(request: HttpRequest, access, owner: str, **target) -> Attach
     return form
 
 
+def _redirect_next(request: HttpRequest) -> HttpResponse | None:
+    """Back to the page the upload came from (the wizard's 附件 step), when that is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return None
+
+
 @login_required
 @require_POST
 def provider_attachment_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -206,7 +219,7 @@ def provider_attachment_upload(request: HttpRequest, slug: str, pk: int) -> Http
     provider = get_scoped_or_404(Provider, access, pk=pk)
     form = _handle_upload(request, access, "provider", provider=provider)
     if form is None:
-        return redirect("filings:provider", slug=slug, pk=pk)
+        return _redirect_next(request) or redirect("filings:provider", slug=slug, pk=pk)
     context = _provider_context(access, provider, upload_form=form)
     return render(request, "filings/provider_detail.html", context, status=400)
 
@@ -218,7 +231,7 @@ def algorithm_attachment_upload(request: HttpRequest, slug: str, pk: int) -> Htt
     algorithm = _get_algorithm(access, pk)
     form = _handle_upload(request, access, "algorithm", algorithm=algorithm)
     if form is None:
-        return redirect("filings:algorithm", slug=slug, pk=pk)
+        return _redirect_next(request) or redirect("filings:algorithm", slug=slug, pk=pk)
     context = _algorithm_context(access, algorithm, upload_form=form)
     return render(request, "filings/algorithm_detail.html", context, status=400)
 
@@ -235,3 +248,90 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# /w/<slug>/export/ and /w/<slug>/import/
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def workspace_export(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_access(request, slug)
+    if access.role == Role.VIEWER:
+        # The document carries full ID and mobile numbers, which viewers do not see.
+        raise PermissionDenied
+    text = interchange.dumps(interchange.export_workspace(access.workspace))
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{access.workspace.slug}-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace_import(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_access(request, slug)
+    access.require_edit()
+    has_data = interchange.workspace_has_data(access.workspace)
+    form = ImportForm(request.POST or None, request.FILES or None, has_data=has_data)
+    problems: list[interchange.Problem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = settings.SUANBEI_IMPORT_MAX_BYTES
+        try:
+            if upload.size > limit:
+                raise interchange.ImportRefused(
+                    [
+                        interchange.Problem(
+                            "",
+                            _("The file is %(size)s; the limit is %(limit)s.")
+                            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+                        )
+                    ]
+                )
+            document = interchange.parse(upload.read(), max_bytes=limit)
+            if has_data and form.cleaned_data.get("mode") == ImportForm.REFUSE:
+                raise interchange.ImportRefused(
+                    [
+                        interchange.Problem(
+                            "",
+                            _("This workspace has data and you chose to refuse: nothing imported."),
+                        )
+                    ]
+                )
+            result = interchange.import_document(
+                document,
+                workspace=access.workspace,
+                merge=form.cleaned_data.get("mode") == ImportForm.MERGE,
+            )
+        except interchange.ImportRefused as refused:
+            problems = refused.problems
+        else:
+            created = sum(result.created.values())
+            updated = sum(result.updated.values())
+            messages.success(
+                request,
+                _("Imported: %(created)d objects created, %(updated)d updated.")
+                % {"created": created, "updated": updated},
+            )
+            return redirect("filings:dashboard", slug=slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "filings/import.html",
+        {
+            "workspace": access.workspace,
+            "access": access,
+            "form": form,
+            "problems": problems,
+            "has_data": has_data,
+        },
+        status=status,
+    )
+
+
+def interchange_schema(request: HttpRequest) -> JsonResponse:
+    """The JSON Schema of the format. Public on purpose: it describes the format and holds no workspace data."""
+    return JsonResponse(
+        interchange.json_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )

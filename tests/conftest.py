@@ -38,3 +38,14 @@ def member_factory(db):
 @pytest.fixture
 def owner(workspace, member_factory):
     return member_factory(workspace, Role.OWNER)
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Code called directly (not through a request) speaks English in tests, so
+    assertions can quote messages; requests still choose their language by
+    Accept-Language and the language cookie, with zh-hans as the default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -55,6 +55,8 @@ LOCAL_APPS = [
     "workspaces",
     "filings",
     "assessments",
+    "registry",
+    "workdays",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -158,6 +160,8 @@ STORAGES = {
 # Attachments: the portal takes JPG/PNG/PDF scans; it publishes no size
 # limit, so 10 MB is our inference, kept in configuration.
 ATTACHMENT_MAX_BYTES = env_int("SUANBEI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Workspace JSON imports (browser and command line).
+SUANBEI_IMPORT_MAX_BYTES = env_int("SUANBEI_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -204,6 +208,11 @@ CELERY_TASK_TIME_LIMIT = env_int("SUANBEI_TASK_TIME_LIMIT", 5 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("SUANBEI_TASK_SOFT_TIME_LIMIT", 4 * 60, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# FILING DEADLINES
+# ------------------------------------------------------------------------------
+# A deadline is "due soon" from this many working days before it (workdays.deadlines).
+SUANBEI_DUE_SOON_WORKDAYS = env_int("SUANBEI_DUE_SOON_WORKDAYS", 3)
 
 # THIRD-PARTY UI
 # ------------------------------------------------------------------------------

@@ -43,3 +43,45 @@
     }
   });
 })();
+
+/*
+ * Character counters: a `.sb-counter[data-counter-for=ID][data-limit=N]`
+ * shows "n / N" for the field with that id, and turns red past the limit.
+ * Characters are counted as the CAC counts them: one per Chinese character.
+ */
+(function () {
+  "use strict";
+
+  function update(counter) {
+    var field = document.getElementById(counter.getAttribute("data-counter-for"));
+    if (!field) {
+      return;
+    }
+    var limit = parseInt(counter.getAttribute("data-limit"), 10);
+    var length = Array.from(field.value || "").length;
+    counter.textContent = length + " / " + limit;
+    counter.classList.toggle("text-danger", length > limit);
+  }
+
+  function bind(root) {
+    root.querySelectorAll(".sb-counter[data-counter-for]").forEach(function (counter) {
+      var field = document.getElementById(counter.getAttribute("data-counter-for"));
+      if (!field || field.dataset.counterBound) {
+        update(counter);
+        return;
+      }
+      field.dataset.counterBound = "1";
+      field.addEventListener("input", function () {
+        update(counter);
+      });
+      update(counter);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    bind(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    bind(event.target);
+  });
+})();

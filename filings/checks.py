@@ -1,0 +1,1205 @@
+"""The checks "as the CAC makes them": one registry of small functions over
+the interchange document (shared/spec/interchange.md).
+
+Each check takes a `Context` (the document plus the few things that are not
+in it: today, the attachment slots per algorithm, a CAC registry lookup)
+and yields `Problem`s whose pointer names the field to fix. Checks read
+only the document, never the database; the registry lookup and the
+attachments are injected by the caller (the `check_filing` command, the
+wizard), so the same document always gives the same problems.
+
+The rules come from domain/cac-filing-reference.md §2 and §5 and
+domain/portal-details.md §1.5, §2 and §5 (the CAC's common return reasons).
+Thresholds that are inferences live in the tables below, so they can be
+corrected without touching the functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import validators
+from .choices import AlgorithmType, AttachmentSlot, IdType, LaunchStatus, Role, ServiceForm
+from .interchange import SHAPES, SINGLE_CHILDREN, _pointer, _set
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: str  # ERROR | WARNING
+    pointer: str  # JSON Pointer into the workspace document
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
+
+# ---------------------------------------------------------------------------
+# Walking the document
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Obj:
+    """One object of the document (provider, service, algorithm, disclosure …)
+    with where it is and the objects it hangs on."""
+
+    kind: str  # a SHAPES name
+    ptr: tuple
+    data: dict
+    parents: dict = field(repr=False)  # kind -> data, itself included
+
+    @property
+    def provider(self) -> dict:
+        return self.parents["provider"]
+
+    @property
+    def algorithm(self) -> dict:
+        return self.parents["algorithm"]
+
+    def at(self, *path) -> str:
+        return _pointer(*self.ptr, *path)
+
+    def get(self, path: str):
+        return _value(self.data, path)
+
+
+def _value(data, path: str):
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _walk(kind: str, data, ptr: tuple, parents: dict) -> Iterator[Obj]:
+    data = data if isinstance(data, dict) else {}
+    parents = {**parents, kind: data}
+    yield Obj(kind, ptr, data, parents)
+    for key, child in SHAPES[kind].children.items():
+        if key in SINGLE_CHILDREN:
+            # A missing disclosure or assessment is walked as an empty one, so
+            # its required fields are reported where the wizard shows them.
+            yield from _walk(child, data.get(key), (*ptr, key), parents)
+        else:
+            for i, item in enumerate(data.get(key) or []):
+                yield from _walk(child, item, (*ptr, key, i), parents)
+
+
+@dataclass
+class Context:
+    document: dict
+    today: dt.date
+    attachments: Mapping[str, Iterable[str]] | None = None
+    registry_lookup: Callable[[str], Mapping | None] | None = None
+    _lookups: dict = field(default_factory=dict)
+
+    @cached_property
+    def all_objects(self) -> list[Obj]:
+        objects: list[Obj] = []
+        for i, provider in enumerate(self.document.get("providers") or []):
+            objects.extend(_walk("provider", provider, ("providers", i), {}))
+        return objects
+
+    def objects(self, kind: str) -> Iterator[Obj]:
+        return (o for o in self.all_objects if o.kind == kind)
+
+    def slots(self, algorithm: dict) -> set[str] | None:
+        """Attachment slots of an algorithm, or None when the caller gave none."""
+        if self.attachments is None:
+            return None
+        return set(self.attachments.get(algorithm.get("name") or "", ()))
+
+    def lookup(self, number: str) -> Mapping | None:
+        if self.registry_lookup is None:
+            return None
+        if number not in self._lookups:
+            self._lookups[number] = self.registry_lookup(number)
+        return self._lookups[number]
+
+
+def _used_service_keys(provider: dict) -> set[str]:
+    return {
+        d.get("service")
+        for a in provider.get("algorithms") or []
+        for d in a.get("deployments") or []
+    }
+
+
+def _services_of(algorithm: dict, provider: dict) -> list[dict]:
+    keys = [d.get("service") for d in algorithm.get("deployments") or []]
+    by_key = {s.get("key"): s for s in provider.get("services") or []}
+    return [by_key[k] for k in dict.fromkeys(keys) if k in by_key]
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, dict)):
+        return not value
+    return False
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _model_field(kind: str, path: str) -> models.Field:
+    shape = SHAPES[kind]
+    parts = tuple(path.split("."))
+    for f in shape.fields:
+        if f.path == parts:
+            return shape.model._meta.get_field(f.attr)
+    raise KeyError(f"{kind} has no field {path}")
+
+
+def label(kind: str, path: str) -> str:
+    """The field's verbose name, with its group where that alone is ambiguous
+    ("ID type of the legal representative")."""
+    name = str(_model_field(kind, path).verbose_name)
+    parts = path.split(".")
+    if len(parts) > 1 and parts[-1] != "name":
+        try:
+            owner = _model_field(kind, f"{parts[0]}.name").verbose_name
+        except KeyError:
+            return name
+        return _("%(field)s of the %(owner)s") % {"field": name, "owner": owner}
+    return name
+
+
+# ---------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    function: Callable[[Context], Iterable[Problem]]
+    codes: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+
+REGISTRY: list[Check] = []
+
+
+def check(*codes: str):
+    """Register a check function that may yield problems with these codes."""
+
+    def register(function):
+        REGISTRY.append(Check(function, codes))
+        return function
+
+    return register
+
+
+def all_codes() -> list[str]:
+    return [code for c in REGISTRY for code in c.codes]
+
+
+def run_checks(
+    document: dict,
+    *,
+    algorithm: str | None = None,
+    registry_lookup: Callable[[str], Mapping | None] | None = None,
+    attachments: Mapping[str, Iterable[str]] | None = None,
+    today: dt.date | None = None,
+) -> list[Problem]:
+    """Every problem of `document`, in document order.
+
+    With `algorithm` (a name), only the problems that concern that algorithm:
+    its own, its provider's, and those of the services its deployments use.
+    `attachments` maps an algorithm name to the slot codes it has files in;
+    without it the checks that need attachments are skipped.
+    `registry_lookup(number)` answers like registry.lookup.describe_third_party_number.
+    """
+    context = Context(
+        document,
+        today=today or timezone.localdate(),
+        attachments=attachments,
+        registry_lookup=registry_lookup,
+    )
+    scope = _scope(document, algorithm) if algorithm is not None else None
+    problems: list[Problem] = []
+    for registered in REGISTRY:
+        for problem in registered.function(context):
+            if problem.code not in registered.codes:
+                raise AssertionError(f"{registered.name} yielded undeclared code {problem.code!r}")
+            if scope is None or _in_scope(_parts(problem.pointer), scope):
+                problems.append(problem)
+    return sorted(problems, key=lambda p: (_order_key(p.pointer), p.severity != ERROR))
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == ERROR for p in problems)
+
+
+def _scope(document: dict, name: str) -> list[tuple[int, int, set[int]]]:
+    """(provider index, algorithm index, indexes of the services it uses) per algorithm so named."""
+    scope = []
+    for i, provider in enumerate(document.get("providers") or []):
+        services = provider.get("services") or []
+        for k, algorithm in enumerate(provider.get("algorithms") or []):
+            if algorithm.get("name") == name:
+                used = {d.get("service") for d in algorithm.get("deployments") or []}
+                indexes = {j for j, s in enumerate(services) if s.get("key") in used}
+                scope.append((i, k, indexes))
+    if not scope:
+        raise LookupError(f"No algorithm is named {name!r}.")
+    return scope
+
+
+def _in_scope(parts: list[str], scope) -> bool:
+    for p_index, a_index, service_indexes in scope:
+        if parts[:2] != ["providers", str(p_index)]:
+            continue
+        rest = parts[2:]
+        if not rest or rest[0] not in ("algorithms", "services"):
+            return True  # the provider's own fields
+        if rest[0] == "algorithms" and rest[1:2] == [str(a_index)]:
+            return True
+        if rest[0] == "services" and len(rest) > 1 and rest[1].isdigit():
+            if int(rest[1]) in service_indexes:
+                return True
+    return False
+
+
+def _parts(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _skeleton(kind: str) -> dict:
+    """The keys of one object in the order export_workspace writes them."""
+    out: dict = {"key": None} if kind in ("provider", "service", "algorithm") else {}
+    if kind == "deployment":
+        out["service"] = None
+    for f in SHAPES[kind].fields:
+        _set(out, f.path, None)
+    for key, child in SHAPES[kind].children.items():
+        out[key] = _skeleton(child) if key in SINGLE_CHILDREN else [_skeleton(child)]
+    return out
+
+
+_SKELETON = {
+    "format": None,
+    "exported_at": None,
+    "workspace": {"name": None},
+    "providers": [_skeleton("provider")],
+}
+
+
+def _order_key(pointer: str) -> tuple:
+    """Sort key of a pointer: the position of each step in an exported
+    document, so problems read top to bottom like the wizard, also for
+    fields of an object that is not there yet (a missing disclosure)."""
+    node = _SKELETON
+    key = []
+    for part in _parts(pointer):
+        if isinstance(node, list):
+            key.append((int(part) if part.isdigit() else 1 << 30, part))
+            node = node[0]
+        elif isinstance(node, dict):
+            keys = list(node)
+            key.append((keys.index(part), "") if part in node else (len(keys), part))
+            node = node.get(part)
+        else:
+            key.append((1 << 30, part))
+    return tuple(key)
+
+
+# ---------------------------------------------------------------------------
+# 1. Required fields
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Required:
+    path: str  # dotted JSON path inside the object
+    when: Callable[[Obj], bool] | None = None  # required only when this holds
+    hint: str = ""  # lazy text appended to the message, e.g. an example
+
+
+def _launched(o: Obj) -> bool:
+    return o.data.get("launch_status") == LaunchStatus.ONLINE
+
+
+def _service_online(o: Obj) -> bool:
+    return o.data.get("status") == LaunchStatus.ONLINE
+
+
+def _has_address(o: Obj) -> bool:
+    # Form "other" covers robots, smart hardware and the like, which may have
+    # no address to visit; the portal still asks, so apps, sites, mini-programs
+    # and public accounts must give one.
+    return o.data.get("form") != ServiceForm.OTHER
+
+
+def _filed(o: Obj) -> bool:
+    return o.data.get("status") == "filed"
+
+
+_R = Required
+_person = ("name", "id_type", "id_number")
+
+# What the portal asks for before a filing can be submitted (cac-filing-reference
+# §2.2–2.6). Services are checked only when a deployment uses them.
+REQUIRED_FIELDS: dict[str, tuple[Required, ...]] = {
+    "provider": (
+        _R("name", hint=gettext_lazy("Exactly as on the business licence.")),
+        _R("uscc", hint=gettext_lazy("Example: 91110108MA01ABCD1E.")),
+        _R("entity_type"),
+        _R("region_code", hint=gettext_lazy("Example: 110108 (北京市海淀区).")),
+        _R("registered_address"),
+        _R("certificate.type"),
+        *(_R(f"legal_representative.{p}") for p in _person),
+        *(_R(f"security_officer.{p}") for p in (*_person, "mobile", "email")),
+    ),
+    "service": (
+        _R("name"),
+        _R("form"),
+        _R("access_url", when=_has_address, hint=gettext_lazy("Example: https://example.cn/app.")),
+        _R("status"),
+        _R("target_users"),
+        _R("real_name_required"),
+        # A service not yet online has no users to count.
+        _R("dau", when=_service_online),
+        _R("mau", when=_service_online),
+    ),
+    "algorithm": (
+        _R("name"),
+        _R("type"),
+        _R("role"),
+        _R("launch_status"),
+        _R("launch_date", when=_launched),
+        _R("application_domains", hint=gettext_lazy("Example: 新闻门户, 短视频.")),
+        _R("summary"),
+        _R("usage_scenario"),
+        _R("input_modalities"),
+        _R("output_modalities"),
+        _R("data.sources"),
+        _R("data.contains_biometric"),
+        _R("data.contains_identity"),
+        _R("model_and_training_data"),
+        _R("strategy"),
+        _R("risks_and_safeguards"),
+    ),
+    "deployment": (
+        _R("function_name"),
+        _R("function_description"),
+        _R("access_path", hint=gettext_lazy("The steps in order, for example 首页 → 推荐.")),
+    ),
+    "disclosure": (
+        _R("basic_principle"),
+        _R("operating_mechanism"),
+        _R("application_scenario"),
+        _R(
+            "purpose",
+            hint=gettext_lazy("Example: 应用于新闻资讯推荐场景，根据用户兴趣为用户推荐资讯。"),
+        ),
+    ),
+    "third_party_model": (
+        _R("name"),
+        _R("vendor"),
+        _R("filing_number", hint=gettext_lazy("The vendor's 网信算备…号.")),
+    ),
+    "filing": (_R("filing_number", when=_filed),),
+}
+
+
+def _required_message(kind: str, path: str) -> str:
+    model_field = _model_field(kind, path)
+    name = label(kind, path)
+    if isinstance(model_field, models.JSONField):
+        return _("Add at least one entry to “%(field)s”.") % {"field": name}
+    if isinstance(model_field, models.BooleanField):
+        return _("Answer “%(field)s”: yes or no.") % {"field": name}
+    return _("Fill in “%(field)s”: the filing needs it.") % {"field": name}
+
+
+@check("required")
+def required_fields(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.all_objects:
+        rows = REQUIRED_FIELDS.get(o.kind, ())
+        if o.kind == "service" and o.data.get("key") not in _used_service_keys(o.provider):
+            continue
+        for row in rows:
+            if row.when is not None and not row.when(o):
+                continue
+            if _blank(o.get(row.path)):
+                message = _required_message(o.kind, row.path)
+                if row.hint:
+                    message = f"{message} {row.hint}"
+                yield Problem("required", ERROR, o.at(*row.path.split(".")), message)
+
+
+# ---------------------------------------------------------------------------
+# 2. Formats (the validators the forms and the importer share)
+# ---------------------------------------------------------------------------
+
+# (object kind, dotted path, validator); a blank value is left to `required`.
+FORMAT_RULES: tuple[tuple[str, str, Callable[[str], None]], ...] = (
+    ("provider", "uscc", validators.validate_uscc),
+    ("provider", "region_code", validators.validate_region_code),
+    ("provider", "security_officer.mobile", validators.validate_mobile),
+    ("third_party_model", "filing_number", validators.validate_filing_number),
+    ("filing", "filing_number", validators.validate_filing_number),
+)
+FILING_NUMBERS = (("third_party_model", "filing_number"), ("filing", "filing_number"))
+PEOPLE = ("legal_representative", "security_officer")
+
+
+def _format_problem(o: Obj, path: str, validate: Callable[[str], None]) -> Problem | None:
+    value = o.get(path)
+    if _blank(value):
+        return None
+    try:
+        validate(value)
+    except ValidationError as error:
+        return Problem("invalid_format", ERROR, o.at(*path.split(".")), " ".join(error.messages))
+    return None
+
+
+def _resident_id_warnings(number: str) -> list[str]:
+    try:
+        return validators.resident_id_warnings(number)
+    except KeyError:
+        # python-stdnum's table has codes without a county (e.g. 110199), on
+        # which get_birth_place fails; the number itself is valid.
+        return []
+
+
+@check("invalid_format", "id_number_region", "filing_number_length")
+def formats(ctx: Context) -> Iterator[Problem]:
+    for kind, path, validate in FORMAT_RULES:
+        for o in ctx.objects(kind):
+            if problem := _format_problem(o, path, validate):
+                yield problem
+    for o in ctx.objects("provider"):
+        for person in PEOPLE:
+            id_type = o.get(f"{person}.id_type")
+            if _blank(id_type):
+                continue  # `required` asks for the type first
+
+            def validate(number, id_type=id_type):
+                validators.validate_id_number(id_type, number)
+
+            path = f"{person}.id_number"
+            if problem := _format_problem(o, path, validate):
+                yield problem
+            elif id_type == IdType.RESIDENT_ID and not _blank(o.get(path)):
+                for message in _resident_id_warnings(o.get(path)):
+                    yield Problem("id_number_region", WARNING, o.at(person, "id_number"), message)
+    for kind, path in FILING_NUMBERS:
+        for o in ctx.objects(kind):
+            for message in validators.filing_number_warnings(_text(o.get(path))):
+                yield Problem("filing_number_length", WARNING, o.at(path), message)
+
+
+# ---------------------------------------------------------------------------
+# 3. One algorithm name everywhere
+# ---------------------------------------------------------------------------
+
+# Texts that must call the algorithm by its one name: (child, dotted path).
+NAMED_TEXTS: tuple[tuple[str, str], ...] = (
+    ("disclosure", "basic_principle"),
+    ("disclosure", "operating_mechanism"),
+    ("disclosure", "application_scenario"),
+    ("disclosure", "purpose"),
+    ("disclosure", "disclosure_note"),
+    ("assessment", "conclusion"),
+)
+# A quoted name: 「X算法」, “X算法”, 『X算法』, 《X算法》 or "X算法", with an optional -1 suffix.
+QUOTED_NAME_RE = re.compile(r"[「“『《\"]([^「」“”『』《》\"\n]{0,40}算法(?:[-－]\d+)?)[」”』》\"]")
+NUMBER_SUFFIX_RE = re.compile(r"[-－]\d+$")
+
+
+def _mentions_of(names: list[str], text: str) -> list[str]:
+    """Names found in text, longest first, each occurrence counted once
+    (so 示例算法-1 is not also read as 示例算法)."""
+    found = []
+    for name in sorted(names, key=len, reverse=True):
+        if name and name in text:
+            found.append(name)
+            text = text.replace(name, "\0")
+    return found
+
+
+def _variants_of(name: str, text: str) -> set[str]:
+    """The name written with another suffix: without or with another -N, or
+    with 算法 added or dropped (示例推荐算法 → 示例推荐算法-2, 示例推荐模型 → 示例推荐模型算法)."""
+    stem = NUMBER_SUFFIX_RE.sub("", name).removesuffix("算法")
+    if len(stem) < 2:
+        return set()
+    pattern = re.escape(stem) + r"(?:算法(?:[-－]\d+)?|[-－]\d+)"
+    return {m.group(0) for m in re.finditer(pattern, text)} - {name}
+
+
+@check("other_algorithm_named", "name_differs")
+def one_name_everywhere(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        own = o.data.get("name") or ""
+        if not own:
+            continue
+        others = [
+            a.get("name") or ""
+            for a in o.provider.get("algorithms") or []
+            if a is not o.data and a.get("name") and a.get("name") != own
+        ]
+        for child, path in NAMED_TEXTS:
+            text = _text(_value(o.data.get(child) or {}, path))
+            if not text:
+                continue
+            pointer = o.at(child, *path.split("."))
+            found = [n for n in _mentions_of([own, *others], text) if n != own]
+            if found:
+                yield Problem(
+                    "other_algorithm_named",
+                    WARNING,
+                    pointer,
+                    _(
+                        "This text names another algorithm of the provider (%(names)s): "
+                        "was it copied? Describe %(own)s and call it by that name only."
+                    )
+                    % {"names": "、".join(found), "own": own},
+                )
+            differing = {m for m in QUOTED_NAME_RE.findall(text)} | _variants_of(own, text)
+            differing -= {own, *others}
+            if differing:
+                yield Problem(
+                    "name_differs",
+                    WARNING,
+                    pointer,
+                    _(
+                        "This text calls the algorithm %(names)s, but its name is %(own)s. "
+                        "Use exactly the same name in the form, the disclosure and the report."
+                    )
+                    % {"names": "、".join(sorted(differing)), "own": own},
+                )
+
+
+# ---------------------------------------------------------------------------
+# 4. Monthly and daily users
+# ---------------------------------------------------------------------------
+
+
+@check("provider_mau_missing", "service_mau_exceeds_provider", "dau_exceeds_mau")
+def user_numbers(ctx: Context) -> Iterator[Problem]:
+    for p in ctx.objects("provider"):
+        provider_mau = p.data.get("mau")
+        services = list(enumerate(p.data.get("services") or []))
+        if provider_mau is None and any(s.get("mau") is not None for _i, s in services):
+            yield Problem(
+                "provider_mau_missing",
+                WARNING,
+                p.at("mau"),
+                _(
+                    "The entity's monthly active users are empty while its products give theirs: "
+                    "enter the entity's figure (at least the largest product's)."
+                ),
+            )
+        for i, s in services:
+            mau, dau = s.get("mau"), s.get("dau")
+            if mau is not None and provider_mau is not None and mau > provider_mau:
+                yield Problem(
+                    "service_mau_exceeds_provider",
+                    ERROR,
+                    p.at("services", i, "mau"),
+                    _(
+                        "This product has %(mau)s monthly active users, more than the entity's "
+                        "%(provider_mau)s: correct one of them so the figures agree with the report."
+                    )
+                    % {"mau": f"{mau:,}", "provider_mau": f"{provider_mau:,}"},
+                )
+            if mau is not None and dau is not None and dau > mau:
+                yield Problem(
+                    "dau_exceeds_mau",
+                    ERROR,
+                    p.at("services", i, "dau"),
+                    _(
+                        "Daily active users (%(dau)s) cannot exceed monthly active users (%(mau)s): "
+                        "check both figures."
+                    )
+                    % {"dau": f"{dau:,}", "mau": f"{mau:,}"},
+                )
+
+
+# ---------------------------------------------------------------------------
+# 5. Output modalities and output file formats
+# ---------------------------------------------------------------------------
+
+_3D_FORMATS = ("glb", "gltf", "obj", "fbx", "stl", "usdz")
+# Which file extensions belong to which output modality (portal-details §1.5:
+# "与输出模态一一对应"), the most usual first (they serve as examples).
+# txt, json, mp3, mp4 and the pairing rule are found in returned filings; the
+# rest is inference: extend freely. Formats in no family belong to "other".
+FORMAT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "text": ("txt", "json", "md", "html", "csv", "xml", "pdf", "docx"),
+    "image": ("jpg", "png", "jpeg", "gif", "webp", "bmp", "svg"),
+    "audio": ("mp3", "wav", "aac", "flac", "ogg", "m4a"),
+    "video": ("mp4", "mov", "avi", "mkv", "webm", "flv"),
+    "3d": _3D_FORMATS,
+    "virtual_scene": _3D_FORMATS,
+}
+KNOWN_FORMATS = frozenset(f for family in FORMAT_FAMILIES.values() for f in family)
+
+
+def _examples(modality: str) -> str:
+    formats = FORMAT_FAMILIES.get(modality, ())[:3]
+    return ", ".join(formats) if formats else "…"
+
+
+@check("output_format_missing", "output_format_unmatched", "output_format_unknown")
+def output_formats(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        # The portal enforces the pairing for generated content; for other
+        # types a mismatch is still an inconsistency the reviewer may return.
+        severity = ERROR if o.data.get("type") == AlgorithmType.GENERATION_SYNTHESIS else WARNING
+        modalities = [m for m in o.data.get("output_modalities") or [] if isinstance(m, str)]
+        formats = [f for f in o.data.get("output_formats") or [] if isinstance(f, str)]
+        for i, modality in enumerate(modalities):
+            family = FORMAT_FAMILIES.get(modality)
+            matched = (
+                any(f in family for f in formats)
+                if family is not None
+                else any(f not in KNOWN_FORMATS for f in formats)
+            )
+            if not matched:
+                yield Problem(
+                    "output_format_missing",
+                    severity,
+                    o.at("output_modalities", i),
+                    _(
+                        "Output modality “%(modality)s” has no matching output file format: "
+                        "add one (e.g. %(examples)s) or remove the modality."
+                    )
+                    % {"modality": modality, "examples": _examples(modality)},
+                )
+        for i, fmt in enumerate(formats):
+            if fmt not in KNOWN_FORMATS:
+                if "other" not in modalities:
+                    yield Problem(
+                        "output_format_unknown",
+                        WARNING,
+                        o.at("output_formats", i),
+                        _(
+                            "“%(format)s” is not a format the checks know, so it cannot be matched "
+                            "to an output modality: check the extension, or add the modality “other”."
+                        )
+                        % {"format": fmt},
+                    )
+                continue
+            families = [m for m, family in FORMAT_FAMILIES.items() if fmt in family]
+            if not any(m in modalities for m in families):
+                yield Problem(
+                    "output_format_unmatched",
+                    severity,
+                    o.at("output_formats", i),
+                    _(
+                        "“%(format)s” is a %(modality)s format, but %(modality)s is not an output "
+                        "modality: add the modality or remove the format."
+                    )
+                    % {"format": fmt, "modality": families[0]},
+                )
+
+
+# ---------------------------------------------------------------------------
+# 6. Third-party models
+# ---------------------------------------------------------------------------
+
+
+@check("third_party_proof_missing", "third_party_not_listed", "third_party_not_described")
+def third_party_models(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        used = o.data.get("third_party_models") or []
+        if not used:
+            continue
+        slots = ctx.slots(o.data)
+        if slots is not None and AttachmentSlot.THIRD_PARTY_PROOF not in slots:
+            yield Problem(
+                "third_party_proof_missing",
+                ERROR,
+                o.at("third_party_models"),
+                _(
+                    "Upload the proof of use of the third-party model(s): the contract or a "
+                    "screenshot of the vendor's console showing your account (slot "
+                    "“Third-party model proof”)."
+                ),
+            )
+        described = _text(o.data.get("model_and_training_data"))
+        missing = [m.get("name") for m in used if m.get("name") and m.get("name") not in described]
+        if missing and described:
+            yield Problem(
+                "third_party_not_described",
+                WARNING,
+                o.at("model_and_training_data"),
+                _(
+                    "Name the third-party model(s) %(names)s here, with vendor and filing number, "
+                    "as the portal expects."
+                )
+                % {"names": "、".join(missing)},
+            )
+        for i, model in enumerate(used):
+            number = _text(model.get("filing_number")).strip()
+            if not number:
+                continue
+            answer = ctx.lookup(number)
+            if not answer or answer.get("status") != "absent" or not answer.get("latest_batch"):
+                # Found: the UI shows the listing. Malformed: `formats` says so.
+                # No list loaded at all: nothing to compare with.
+                continue
+            yield Problem(
+                "third_party_not_listed",
+                WARNING,
+                o.at("third_party_models", i, "filing_number"),
+                _(
+                    "%(number)s is not in the CAC lists loaded up to %(batch)s. Check the number "
+                    "with the vendor; if it was filed after that batch, keep the vendor's filing "
+                    "notice with the proof."
+                )
+                % {"number": number, "batch": answer["latest_batch"]},
+            )
+
+
+# ---------------------------------------------------------------------------
+# 7. Role rules
+# ---------------------------------------------------------------------------
+
+
+@check(
+    "deployment_missing",
+    "deployment_service_unknown",
+    "technical_service_modes_missing",
+    "supporter_deployments",
+    "supporter_role_type",
+)
+def role_rules(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        role = o.data.get("role")
+        deployments = o.data.get("deployments") or []
+        if role == Role.SERVICE_PROVIDER and not deployments:
+            yield Problem(
+                "deployment_missing",
+                ERROR,
+                o.at("deployments"),
+                _(
+                    "A service provider lists at least one product function that uses the "
+                    "algorithm, with its access path (e.g. 示例新闻 APP: 首页 → 推荐)."
+                ),
+            )
+        if role == Role.TECHNICAL_SUPPORTER:
+            if _blank(o.data.get("technical_service_modes")):
+                yield Problem(
+                    "technical_service_modes_missing",
+                    ERROR,
+                    o.at("technical_service_modes"),
+                    _(
+                        "A technical supporter says how it provides the technology: choose at "
+                        "least one technical service mode (e.g. API, SDK)."
+                    ),
+                )
+            if deployments:
+                yield Problem(
+                    "supporter_deployments",
+                    WARNING,
+                    o.at("deployments"),
+                    _(
+                        "The portal asks a technical supporter for technical service modes, not "
+                        "products: remove the product functions, or file as service provider."
+                    ),
+                )
+            if o.data.get("type") and o.data.get("type") != AlgorithmType.GENERATION_SYNTHESIS:
+                yield Problem(
+                    "supporter_role_type",
+                    WARNING,
+                    o.at("role"),
+                    _(
+                        "The portal offers the role technical supporter only for generation and "
+                        "synthesis algorithms: choose service provider, or check the type."
+                    ),
+                )
+        keys = {s.get("key") for s in o.provider.get("services") or []}
+        for i, d in enumerate(deployments):
+            if d.get("service") not in keys:
+                yield Problem(
+                    "deployment_service_unknown",
+                    ERROR,
+                    o.at("deployments", i, "service"),
+                    _("Choose one of the provider's products for this function."),
+                )
+
+
+# ---------------------------------------------------------------------------
+# 8. Texts: too short, too long, pasted twice
+# ---------------------------------------------------------------------------
+
+# Minimum lengths (characters, whitespace not counted) below which a text is
+# too thin to convince a reviewer ("vague mechanism descriptions", "technical
+# description unclear": cac-filing-reference §5, portal-details §5 #7).
+# These numbers are our inference, not the portal's: adjust them here.
+MIN_LENGTHS: dict[tuple[str, str], int] = {
+    ("algorithm", "summary"): 50,
+    ("algorithm", "usage_scenario"): 20,
+    ("algorithm", "strategy"): 50,
+    ("algorithm", "risks_and_safeguards"): 50,
+    ("algorithm", "model_and_training_data"): 30,
+    ("disclosure", "basic_principle"): 30,
+    ("disclosure", "operating_mechanism"): 30,
+    ("disclosure", "application_scenario"): 15,
+    ("deployment", "function_description"): 20,
+}
+
+# Maximum lengths: (kind, path) -> (characters, severity, note). The 500 for a
+# function description is the portal's [F]; the others are suggestions
+# derived from the published lists [I] (portal-details §2).
+MAX_LENGTHS: dict[tuple[str, str], tuple[int, str, str]] = {
+    ("deployment", "function_description"): (500, ERROR, ""),
+    ("disclosure", "purpose"): (
+        150,
+        WARNING,
+        gettext_lazy("Published purposes have 19 to 126 characters."),
+    ),
+    ("algorithm", "name"): (
+        40,
+        WARNING,
+        gettext_lazy("Published names have 6 to 37 characters."),
+    ),
+}
+
+# Long texts of one algorithm that should each say something of their own.
+LONG_TEXTS: tuple[tuple[str, str], ...] = (
+    ("algorithm", "summary"),
+    ("algorithm", "usage_scenario"),
+    ("algorithm", "data.sources"),
+    ("algorithm", "model_and_training_data"),
+    ("algorithm", "strategy"),
+    ("algorithm", "risks_and_safeguards"),
+    ("disclosure", "basic_principle"),
+    ("disclosure", "operating_mechanism"),
+    ("disclosure", "application_scenario"),
+    ("disclosure", "purpose"),
+)
+REPEAT_MIN = 10
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _normalised(text: str) -> str:
+    return _SPACE_RE.sub("", text).rstrip("。.；;，,").casefold()
+
+
+@check("text_too_short")
+def texts_too_short(ctx: Context) -> Iterator[Problem]:
+    for (kind, path), minimum in MIN_LENGTHS.items():
+        for o in ctx.objects(kind):
+            text = _text(o.get(path))
+            n = len(_SPACE_RE.sub("", text))
+            if 0 < n < minimum:
+                yield Problem(
+                    "text_too_short",
+                    WARNING,
+                    o.at(*path.split(".")),
+                    _(
+                        "“%(field)s” has only %(n)d characters: describe it concretely in at "
+                        "least %(min)d (what, how, for whom); reviewers return vague descriptions."
+                    )
+                    % {"field": label(kind, path), "n": n, "min": minimum},
+                )
+
+
+@check("text_too_long")
+def texts_too_long(ctx: Context) -> Iterator[Problem]:
+    for (kind, path), (maximum, severity, note) in MAX_LENGTHS.items():
+        for o in ctx.objects(kind):
+            n = len(_text(o.get(path)))
+            if n > maximum:
+                message = _("“%(field)s” has %(n)d characters; shorten it to at most %(max)d.") % {
+                    "field": label(kind, path),
+                    "n": n,
+                    "max": maximum,
+                }
+                if note:
+                    message = f"{message} {note}"
+                yield Problem("text_too_long", severity, o.at(*path.split(".")), message)
+
+
+@check("text_repeated")
+def texts_repeated(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        objects = {"algorithm": o.data, "disclosure": o.data.get("disclosure") or {}}
+        first: dict[str, tuple[str, str]] = {}
+        for kind, path in LONG_TEXTS:
+            text = _normalised(_text(_value(objects[kind], path)))
+            if len(text) < REPEAT_MIN:
+                continue
+            if text in first:
+                yield Problem(
+                    "text_repeated",
+                    WARNING,
+                    o.at(*(() if kind == "algorithm" else (kind,)), *path.split(".")),
+                    _(
+                        "This text is the same as “%(first)s”: say here what this field asks "
+                        "for; reviewers treat pasted text as a sign of a template report."
+                    )
+                    % {"first": label(*first[text])},
+                )
+            else:
+                first[text] = (kind, path)
+
+
+# ---------------------------------------------------------------------------
+# 9. Disclosure purpose phrasing
+# ---------------------------------------------------------------------------
+
+PURPOSE_EXAMPLE = "应用于新闻资讯推荐场景，根据用户兴趣为用户推荐可能感兴趣的新闻资讯。"
+
+
+@check("purpose_phrasing")
+def purpose_phrasing(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("disclosure"):
+        purpose = _text(o.data.get("purpose")).strip()
+        if purpose and not (purpose.startswith("应用于") and "场景" in purpose):
+            yield Problem(
+                "purpose_phrasing",
+                WARNING,
+                o.at("purpose"),
+                _(
+                    "The CAC publishes the purpose in the form “应用于…场景，…” (7,893 of 7,945 "
+                    "published entries): consider phrasing it so, e.g. %(example)s"
+                )
+                % {"example": PURPOSE_EXAMPLE},
+            )
+
+
+# ---------------------------------------------------------------------------
+# 10–11. Algorithm name and type
+# ---------------------------------------------------------------------------
+
+
+@check("name_suffix")
+def name_suffix(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        name = _text(o.data.get("name")).strip()
+        # Published names may carry -1, -2 to tell same-named algorithms apart.
+        if name and not NUMBER_SUFFIX_RE.sub("", name).endswith("算法"):
+            yield Problem(
+                "name_suffix",
+                WARNING,
+                o.at("name"),
+                _(
+                    "94%% of published names end in 算法: consider “%(suggestion)s”, and use the "
+                    "same name in the disclosure and the report."
+                )
+                % {"suggestion": f"{name}算法"},
+            )
+
+
+@check("legacy_type")
+def legacy_type(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        if o.data.get("type") == AlgorithmType.SEARCH_FILTERING:
+            yield Problem(
+                "legacy_type",
+                WARNING,
+                o.at("type"),
+                _(
+                    "Since April 2024 the CAC lists no longer use search and filtering: choose "
+                    "information retrieval (matching content to a query) or content filtering "
+                    "(screening content by conditions)."
+                ),
+            )
+
+
+@check("generative_type_mismatch")
+def generative_type(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        kind = o.data.get("type")
+        if o.data.get("generative_ai_service") and kind and kind != "generation_synthesis":
+            yield Problem(
+                "generative_type_mismatch",
+                WARNING,
+                o.at("type"),
+                _(
+                    "The algorithm is marked as a public generative AI service but its type is "
+                    "not generation and synthesis: check the type (a wrong type is a common "
+                    "reason for return) or the generative AI flag."
+                ),
+            )
+
+
+# ---------------------------------------------------------------------------
+# 12. Launch dates
+# ---------------------------------------------------------------------------
+
+
+@check("launch_date_future", "launch_before_services")
+def launch_dates(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        launched = _date(o.data.get("launch_date"))
+        if launched is None or o.data.get("launch_status") != LaunchStatus.ONLINE:
+            continue
+        if launched > ctx.today:
+            yield Problem(
+                "launch_date_future",
+                WARNING,
+                o.at("launch_date"),
+                _(
+                    "The launch date %(date)s is in the future but the status is online: "
+                    "correct the date, or set the status to not yet online."
+                )
+                % {"date": launched.isoformat()},
+            )
+        dates = [_date(s.get("launch_date")) for s in _services_of(o.data, o.provider)]
+        if dates and all(dates) and launched < min(dates):
+            yield Problem(
+                "launch_before_services",
+                WARNING,
+                o.at("launch_date"),
+                _(
+                    "The algorithm went online on %(date)s, before any of its products "
+                    "(the first on %(first)s): check the dates."
+                )
+                % {"date": launched.isoformat(), "first": min(dates).isoformat()},
+            )
+
+
+# ---------------------------------------------------------------------------
+# Further return reasons that can be read from the document
+# ---------------------------------------------------------------------------
+
+
+@check("labeling_evidence_missing", "flowchart_missing")
+def attachments(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        slots = ctx.slots(o.data)
+        if slots is None:
+            continue
+        if (
+            o.data.get("type") == AlgorithmType.GENERATION_SYNTHESIS
+            and o.data.get("generative_ai_service")
+            and AttachmentSlot.SCREENSHOT not in slots
+        ):
+            # 标识办法 Art 12: a filing includes the labeling materials.
+            yield Problem(
+                "labeling_evidence_missing",
+                ERROR,
+                o.at(),
+                _(
+                    "Upload screenshots of how generated content is labelled: the visible mark "
+                    "(e.g. “AI生成”), a file's metadata label, and the user agreement clause."
+                ),
+            )
+        if AttachmentSlot.FLOWCHART not in slots:
+            yield Problem(
+                "flowchart_missing",
+                WARNING,
+                o.at(),
+                _(
+                    "Upload a flowchart of the algorithm (from the user's request to the result, "
+                    "with the safety filtering): a missing flowchart is a common reason for return."
+                ),
+            )
+
+
+@check("icp_missing")
+def icp_number(ctx: Context) -> Iterator[Problem]:
+    needs_icp = {ServiceForm.APP, ServiceForm.WEBSITE, ServiceForm.MINI_PROGRAM}
+    for p in ctx.objects("provider"):
+        forms = {s.get("form") for s in p.data.get("services") or []}
+        if forms & needs_icp and _blank(p.data.get("icp_number")):
+            yield Problem(
+                "icp_missing",
+                WARNING,
+                p.at("icp_number"),
+                _(
+                    "Apps, websites and mini-programs need an ICP filing in the entity's own "
+                    "name: enter its number, e.g. 京ICP备12345678号."
+                ),
+            )
+
+
+@check("certificate_expired")
+def certificate_validity(ctx: Context) -> Iterator[Problem]:
+    for p in ctx.objects("provider"):
+        until = _date(p.get("certificate.valid_until"))
+        if until is not None and until < ctx.today:
+            yield Problem(
+                "certificate_expired",
+                WARNING,
+                p.at("certificate", "valid_until"),
+                _(
+                    "The certificate expired on %(date)s: enter the renewed certificate's "
+                    "validity (empty for long-term) before the entity is reviewed."
+                )
+                % {"date": until.isoformat()},
+            )
+
+
+@check("scenario_without_product")
+def scenario_names_products(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("disclosure"):
+        scenario = _text(o.data.get("application_scenario"))
+        names = [s.get("name") for s in _services_of(o.algorithm, o.provider) if s.get("name")]
+        if scenario.strip() and names and not any(n in scenario for n in names):
+            yield Problem(
+                "scenario_without_product",
+                WARNING,
+                o.at("application_scenario"),
+                _(
+                    "Name the product(s) using the algorithm as in the product information "
+                    "(%(names)s), e.g. 应用于%(first)s的…功能。"
+                )
+                % {"names": "、".join(names), "first": names[0]},
+            )
+
+
+@check("assessment_missing", "assessment_conclusion_missing")
+def self_assessment(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        assessment = o.data.get("assessment")
+        if not assessment:
+            yield Problem(
+                "assessment_missing",
+                WARNING,
+                o.at("assessment"),
+                _("Start the self-assessment: the filing includes its report."),
+            )
+        elif _blank(assessment.get("conclusion")):
+            yield Problem(
+                "assessment_conclusion_missing",
+                WARNING,
+                o.at("assessment", "conclusion"),
+                _(
+                    "Write the self-assessment's conclusion: whether the risks are controlled, "
+                    "and what remains to be done."
+                ),
+            )

@@ -1,0 +1,173 @@
+"""The filing wizard: steps in the registry's order, and the panels
+(one form per edited object) that each step shows.
+
+Saving a panel is partial by design: every valid value is stored at once,
+every invalid one waits in PendingInput with its message, so that autosave
+never loses what was typed and the model never holds an invalid value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import wizard_forms as wf
+from .models import (
+    Algorithm,
+    Deployment,
+    Disclosure,
+    ManagementSystem,
+    PendingInput,
+    Provider,
+    Service,
+    ThirdPartyModel,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: str  # English msgid; the Chinese is the registry's own heading
+    portal: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("entity", _("Entity information"), "主体信息"),
+    Step("basic", _("Basic attributes"), "算法基础属性"),
+    Step("detail", _("Detailed attributes"), "算法详细属性"),
+    Step("products", _("Products and functions"), "产品及功能"),
+    Step("disclosure", _("Public disclosure"), "拟公示内容"),
+    Step("attachments", _("Attachments"), "附件"),
+    Step("review", _("Check"), "检查"),
+)
+STEP_CODES = tuple(s.code for s in STEPS)
+SUPPORTER_PRODUCTS_STEP = Step("products", _("Technical service modes"), "技术服务方式")
+
+
+def steps_for(algorithm: Algorithm) -> list[Step]:
+    """A technical supporter's fourth step is 技术服务方式 instead of 产品及功能."""
+    return [
+        SUPPORTER_PRODUCTS_STEP if s.code == "products" and algorithm.is_technical_supporter else s
+        for s in STEPS
+    ]
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    kind: str
+    model: type[models.Model]
+    form: type[wf.PanelForm]
+    step: str
+
+
+PANEL_KINDS: dict[str, PanelKind] = {
+    k.kind: k
+    for k in (
+        PanelKind("provider", Provider, wf.ProviderForm, "entity"),
+        PanelKind("management-system", ManagementSystem, wf.ManagementSystemForm, "entity"),
+        PanelKind("algorithm-basic", Algorithm, wf.AlgorithmBasicForm, "basic"),
+        PanelKind("algorithm-detail", Algorithm, wf.AlgorithmDetailForm, "detail"),
+        PanelKind("third-party-model", ThirdPartyModel, wf.ThirdPartyModelForm, "detail"),
+        PanelKind("service", Service, wf.ServiceForm, "products"),
+        PanelKind("deployment", Deployment, wf.DeploymentForm, "products"),
+        PanelKind("algorithm-modes", Algorithm, wf.AlgorithmModesForm, "products"),
+        PanelKind("disclosure", Disclosure, wf.DisclosureForm, "disclosure"),
+    )
+}
+
+
+def prefix(kind: str, pk: int) -> str:
+    return f"{kind}-{pk}"
+
+
+@dataclass
+class Panel:
+    """One form on a step, ready to render: values from the model, overlaid by pending input."""
+
+    kind: PanelKind
+    obj: models.Model
+    form: wf.PanelForm
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    title: str = ""
+    deletable: bool = False
+
+    @property
+    def prefix(self) -> str:
+        return prefix(self.kind.kind, self.obj.pk)
+
+
+def build_panel(
+    kind: str, obj: models.Model, pending: PendingInput | None = None, **extra
+) -> Panel:
+    panel_kind = PANEL_KINDS[kind]
+    stored = pending.data if pending else {}
+    initial = {name: entry["value"] for name, entry in stored.items()}
+    form = panel_kind.form(instance=obj, prefix=prefix(kind, obj.pk), initial=initial)
+    errors = {name: entry["errors"] for name, entry in stored.items()}
+    return Panel(kind=panel_kind, obj=obj, form=form, errors=errors, **extra)
+
+
+@dataclass
+class SaveResult:
+    saved: list[str]
+    errors: dict[str, list[str]]
+    form: wf.PanelForm
+
+
+def save_panel(kind: str, obj: models.Model, data, *, user=None) -> SaveResult:
+    """Store the valid values of a posted panel and keep the invalid ones pending."""
+    panel_kind = PANEL_KINDS[kind]
+    form = panel_kind.form(
+        data, instance=type(obj).objects.get(pk=obj.pk), prefix=prefix(kind, obj.pk)
+    )
+    form.is_valid()
+    errors = {name: list(messages) for name, messages in form.errors.items() if name in form.fields}
+    valid = {
+        name: form.cleaned_data[name]
+        for name in form.fields
+        if name in form.cleaned_data and name not in errors
+    }
+    with transaction.atomic():
+        fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
+        changed = [name for name, value in valid.items() if getattr(fresh, name) != value]
+        for name in changed:
+            setattr(fresh, name, valid[name])
+        if changed:
+            if user is not None:
+                fresh._history_user = user
+            fresh.save(update_fields=[*changed, "updated_at"])
+        _keep_pending(kind, fresh, form, errors, user)
+    for name in changed:
+        setattr(obj, name, valid[name])
+    return SaveResult(saved=changed, errors=errors, form=form)
+
+
+def _keep_pending(kind: str, obj: models.Model, form: wf.PanelForm, errors: dict, user) -> None:
+    entry = PendingInput.objects.filter(target=kind, object_id=obj.pk).first()
+    data = dict(entry.data) if entry else {}
+    for name in form.fields:
+        data.pop(name, None)
+    for name, messages in errors.items():
+        raw = form[name].data  # what was posted, as the widget reads it
+        data[name] = {"value": raw, "errors": messages}
+    if not data:
+        if entry:
+            entry.delete()
+        return
+    if entry is None:
+        entry = PendingInput(workspace_id=obj.workspace_id, target=kind, object_id=obj.pk)
+    entry.data = data
+    entry.updated_by = user
+    entry.save()
+
+
+def pending_for(objects: list[tuple[str, models.Model]]) -> dict[tuple[str, int], PendingInput]:
+    """Pending input of several panels in one query."""
+    if not objects:
+        return {}
+    query = models.Q()
+    for kind, obj in objects:
+        query |= models.Q(target=kind, object_id=obj.pk)
+    return {(p.target, p.object_id): p for p in PendingInput.objects.filter(query)}

@@ -1,0 +1,361 @@
+"""The filing wizard's pages: one page per step, panels that autosave, rows
+that can be added and removed, and the 检查 step listing every problem."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from workspaces.scoping import Access, get_access, get_scoped_or_404
+
+from . import interchange, wizard
+from .choices import PROVIDER_SLOTS, AttachmentSlot
+from .forms import AttachmentForm
+from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
+
+
+def _algorithm(access: Access, pk: int) -> Algorithm:
+    return get_scoped_or_404(Algorithm.objects.select_related("provider"), access, pk=pk)
+
+
+def _problems(algorithm: Algorithm) -> tuple[list, dict]:
+    """Checks on the algorithm's snapshot, and where each object sits in it."""
+    from .checks import run_checks
+    from .services import attachment_slots, registry_lookup
+
+    locations: dict = {}
+    document = interchange.algorithm_snapshot(algorithm, locations=locations)
+    problems = run_checks(
+        document,
+        algorithm=algorithm.name or None,
+        registry_lookup=registry_lookup(),
+        attachments={algorithm.name: attachment_slots(algorithm)},
+    )
+    return problems, locations
+
+
+def _place(problems: list, locations: dict) -> tuple[dict, list]:
+    """Problems by (model_name, pk, field), and those that belong to no single field."""
+    by_pointer = sorted(
+        ((pointer, label) for label, pointer in locations.items()), key=lambda x: -len(x[0])
+    )
+    placed: dict = {}
+    loose = []
+    for problem in problems:
+        for pointer, (model_name, pk) in by_pointer:
+            if problem.pointer == pointer or problem.pointer.startswith(pointer + "/"):
+                rest = problem.pointer[len(pointer) :]
+                attr = _attr_for(model_name, rest)
+                if attr:
+                    placed.setdefault((model_name, pk), {}).setdefault(attr, []).append(problem)
+                else:
+                    loose.append(problem)
+                break
+        else:
+            loose.append(problem)
+    return placed, loose
+
+
+def _attr_for(model_name: str, rest: str) -> str | None:
+    for kind in wizard.PANEL_KINDS.values():
+        if kind.model._meta.model_name != model_name:
+            continue
+        for name in kind.form.base_fields:
+            if interchange.field_pointer(kind.model, name) == rest:
+                return name
+    return None
+
+
+def _step_of(model_name: str, attr: str) -> str | None:
+    for kind in wizard.PANEL_KINDS.values():
+        if kind.model._meta.model_name == model_name and attr in kind.form.base_fields:
+            return kind.step
+    return None
+
+
+def _step_summary(algorithm: Algorithm, placed: dict, loose: list) -> dict[str, dict]:
+    summary = {s.code: {"errors": 0, "warnings": 0} for s in wizard.STEPS}
+    for (model_name, _pk), fields in placed.items():
+        for attr, problems in fields.items():
+            step = _step_of(model_name, attr) or "review"
+            for problem in problems:
+                summary[step]["errors" if problem.severity == "error" else "warnings"] += 1
+    for problem in loose:
+        step = _loose_step(problem.pointer, problem.code)
+        summary[step]["errors" if problem.severity == "error" else "warnings"] += 1
+    return summary
+
+
+# Problems about files belong to the 附件 step, those about the report to 检查.
+CODE_STEPS = {
+    "flowchart_missing": "attachments",
+    "labeling_evidence_missing": "attachments",
+    "third_party_proof_missing": "attachments",
+    "assessment_missing": "review",
+    "assessment_conclusion_missing": "review",
+}
+
+
+def _loose_step(pointer: str, code: str = "") -> str:
+    if code in CODE_STEPS:
+        return CODE_STEPS[code]
+    for part, step in (
+        ("/deployments", "products"),
+        ("/technical_service_modes", "products"),
+        ("/third_party_models", "detail"),
+        ("/disclosure", "disclosure"),
+        ("/management_systems", "entity"),
+    ):
+        if part in pointer:
+            return step
+    if "/algorithms/" in pointer:
+        return "basic"
+    return "entity"
+
+
+def _panels(step: str, algorithm: Algorithm) -> list[wizard.Panel]:
+    provider = algorithm.provider
+    wanted: list[tuple[str, object, dict]] = []
+    if step == "entity":
+        wanted.append(("provider", provider, {"title": _("Provider entity")}))
+        for i, system in enumerate(provider.management_systems.all(), start=1):
+            wanted.append(
+                (
+                    "management-system",
+                    system,
+                    {"title": _("Management system %(n)d") % {"n": i}, "deletable": True},
+                )
+            )
+    elif step == "basic":
+        wanted.append(("algorithm-basic", algorithm, {}))
+    elif step == "detail":
+        wanted.append(("algorithm-detail", algorithm, {}))
+        for i, model in enumerate(algorithm.third_party_models.all(), start=1):
+            wanted.append(
+                (
+                    "third-party-model",
+                    model,
+                    {"title": _("Third-party model %(n)d") % {"n": i}, "deletable": True},
+                )
+            )
+    elif step == "products":
+        if algorithm.is_technical_supporter:
+            wanted.append(("algorithm-modes", algorithm, {}))
+        else:
+            deployments = list(algorithm.deployments.select_related("service", "algorithm"))
+            for i, deployment in enumerate(deployments, start=1):
+                wanted.append(
+                    (
+                        "deployment",
+                        deployment,
+                        {"title": _("Function %(n)d") % {"n": i}, "deletable": True},
+                    )
+                )
+            seen = []
+            for deployment in deployments:
+                if deployment.service_id not in seen:
+                    seen.append(deployment.service_id)
+                    wanted.append(
+                        ("service", deployment.service, {"title": str(deployment.service)})
+                    )
+    elif step == "disclosure":
+        disclosure, _created = Disclosure.objects.get_or_create(
+            algorithm=algorithm, defaults={"workspace": algorithm.workspace}
+        )
+        wanted.append(("disclosure", disclosure, {}))
+    pending = wizard.pending_for([(kind, obj) for kind, obj, _extra in wanted])
+    return [
+        wizard.build_panel(kind, obj, pending.get((kind, obj.pk)), **extra)
+        for kind, obj, extra in wanted
+    ]
+
+
+@login_required
+def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") -> HttpResponse:
+    access = get_access(request, slug)
+    algorithm = _algorithm(access, pk)
+    if step not in wizard.STEP_CODES:
+        raise Http404
+    panels = _panels(step, algorithm)
+    problems, locations = _problems(algorithm)
+    placed, loose = _place(problems, locations)
+    for panel in panels:
+        panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
+    summary = _step_summary(algorithm, placed, loose)
+    index = wizard.STEP_CODES.index(step)
+    context = {
+        "previous_step": wizard.STEP_CODES[index - 1] if index else None,
+        "next_step": wizard.STEP_CODES[index + 1] if index + 1 < len(wizard.STEP_CODES) else None,
+        "workspace": access.workspace,
+        "access": access,
+        "algorithm": algorithm,
+        "steps": wizard.steps_for(algorithm),
+        "step": step,
+        "summary": summary,
+        "panels": panels,
+        "loose": [p for p in loose if _loose_step(p.pointer, p.code) == step],
+    }
+    if step == "products" and not algorithm.is_technical_supporter:
+        context["services"] = Service.objects.filter(provider=algorithm.provider).order_by("pk")
+    if step == "attachments":
+        context.update(_attachment_context(algorithm))
+    if step == "review":
+        context["problems"] = _review_rows(problems, locations, algorithm, slug)
+    return render(request, f"filings/wizard/step_{step}.html", context)
+
+
+def _attachment_context(algorithm: Algorithm) -> dict:
+    provider = algorithm.provider
+    provider_files = list(provider.attachments.all())
+    algorithm_files = list(algorithm.attachments.all())
+    slots = []
+    for value, label in AttachmentSlot.choices:
+        files = provider_files if value in PROVIDER_SLOTS else algorithm_files
+        slots.append(
+            {"slot": value, "label": label, "files": [f for f in files if f.slot == value]}
+        )
+    return {
+        "slots": slots,
+        "provider_form": AttachmentForm(owner="provider"),
+        "algorithm_form": AttachmentForm(owner="algorithm"),
+    }
+
+
+def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: str) -> list[dict]:
+    placed_pointers = {}
+    for (model_name, pk), pointer in locations.items():
+        placed_pointers[pointer] = (model_name, pk)
+    rows = []
+    for problem in problems:
+        step = _loose_step(problem.pointer, problem.code)
+        anchor = ""
+        for pointer, (model_name, pk) in sorted(placed_pointers.items(), key=lambda x: -len(x[0])):
+            if problem.pointer == pointer or problem.pointer.startswith(pointer + "/"):
+                attr = _attr_for(model_name, problem.pointer[len(pointer) :])
+                if attr:
+                    step = _step_of(model_name, attr) or step
+                    kind = next(
+                        k.kind
+                        for k in wizard.PANEL_KINDS.values()
+                        if k.model._meta.model_name == model_name and attr in k.form.base_fields
+                    )
+                    anchor = f"#id_{wizard.prefix(kind, pk)}-{attr}"
+                break
+        url = reverse("filings:wizard", args=[slug, algorithm.pk, step]) + anchor
+        rows.append({"problem": problem, "url": url, "step": step})
+    return rows
+
+
+def _get_panel_object(access: Access, kind: str, pk: int):
+    panel_kind = wizard.PANEL_KINDS.get(kind)
+    if panel_kind is None:
+        raise Http404
+    return get_scoped_or_404(panel_kind.model, access, pk=pk)
+
+
+@login_required
+@require_POST
+def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    access = get_access(request, slug)
+    obj = _get_panel_object(access, kind, pk)
+    access.require_edit()
+    result = wizard.save_panel(kind, obj, request.POST, user=request.user)
+    if request.htmx:
+        response = render(
+            request,
+            "filings/wizard/_saved.html",
+            {"result": result, "prefix": wizard.prefix(kind, pk), "now": timezone.localtime()},
+        )
+        return response
+    if result.errors:
+        messages.warning(
+            request, _("Saved what was valid; the fields marked below need a correction.")
+        )
+    else:
+        messages.success(request, _("Saved."))
+    algorithm_pk = request.POST.get("_algorithm")
+    step = request.POST.get("_step", wizard.PANEL_KINDS[kind].step)
+    if algorithm_pk and algorithm_pk.isdigit() and step in wizard.STEP_CODES:
+        algorithm = _algorithm(access, int(algorithm_pk))
+        return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step=step)
+    return redirect("filings:dashboard", slug=slug)
+
+
+ROWS = {
+    "management-system": "entity",
+    "third-party-model": "detail",
+    "deployment": "products",
+    "service": "products",
+}
+
+
+@login_required
+@require_POST
+def row_add(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpResponse:
+    access = get_access(request, slug)
+    algorithm = _algorithm(access, pk)
+    access.require_edit()
+    if kind not in ROWS:
+        raise Http404
+    ws = access.workspace
+    if kind == "management-system":
+        position = algorithm.provider.management_systems.count()
+        ManagementSystem.objects.create(
+            workspace=ws, provider=algorithm.provider, kind="other", position=position
+        )
+    elif kind == "third-party-model":
+        position = algorithm.third_party_models.count()
+        ThirdPartyModel.objects.create(workspace=ws, algorithm=algorithm, position=position)
+    elif kind == "deployment":
+        service = None
+        service_pk = request.POST.get("service", "")
+        if service_pk.isdigit():
+            service = Service.objects.filter(
+                provider=algorithm.provider, pk=int(service_pk)
+            ).first()
+        if service is None:
+            messages.error(
+                request, _("Choose the product the function belongs to, or add a product first.")
+            )
+        else:
+            position = algorithm.deployments.count()
+            Deployment.objects.create(
+                workspace=ws, algorithm=algorithm, service=service, position=position
+            )
+    elif kind == "service":
+        service = Service.objects.create(workspace=ws, provider=algorithm.provider)
+        Deployment.objects.create(
+            workspace=ws,
+            algorithm=algorithm,
+            service=service,
+            position=algorithm.deployments.count(),
+        )
+    return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step=ROWS[kind])
+
+
+@login_required
+@require_POST
+def row_delete(request: HttpRequest, slug: str, pk: int, kind: str, row: int) -> HttpResponse:
+    access = get_access(request, slug)
+    algorithm = _algorithm(access, pk)
+    access.require_edit()
+    if kind not in ("management-system", "third-party-model", "deployment"):
+        raise Http404
+    obj = _get_panel_object(access, kind, row)
+    owner_ok = (
+        obj.provider_id == algorithm.provider_id
+        if kind == "management-system"
+        else obj.algorithm_id == algorithm.pk
+    )
+    if not owner_ok:
+        raise Http404
+    obj._history_user = request.user
+    obj.delete()
+    messages.success(request, _("Removed. The change history keeps what it said."))
+    return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step=ROWS[kind])
