@@ -1203,3 +1203,50 @@ def self_assessment(ctx: Context) -> Iterator[Problem]:
                     "and what remains to be done."
                 ),
             )
+
+
+# ---------------------------------------------------------------------------
+# Completeness: the share of the registry's required fields that are filled
+# ---------------------------------------------------------------------------
+
+
+def completeness(document: dict) -> dict[tuple[int, int], int]:
+    """Per algorithm, keyed (provider index, algorithm index): the percentage of
+    required fields (REQUIRED_FIELDS) filled, over the algorithm, its provider,
+    the services it uses, its functions, third-party models and disclosure,
+    plus the role rule (functions for a provider, service modes for a supporter)."""
+    context = Context(document, today=timezone.localdate())
+    counts: dict[tuple[int, int], list[int]] = {}
+    for i, provider in enumerate(document.get("providers") or []):
+        for k, algorithm in enumerate(provider.get("algorithms") or []):
+            supporter = algorithm.get("role") == "technical_supporter"
+            done = bool(
+                algorithm.get("technical_service_modes")
+                if supporter
+                else algorithm.get("deployments")
+            )
+            counts[(i, k)] = [int(done), 1]
+    for o in context.all_objects:
+        for key in _counted_for(o):
+            for row in REQUIRED_FIELDS.get(o.kind, ()):
+                if o.kind == "filing" or (row.when is not None and not row.when(o)):
+                    continue
+                counts[key][0] += not _blank(o.get(row.path))
+                counts[key][1] += 1
+    return {key: round(100 * filled / total) for key, (filled, total) in counts.items()}
+
+
+def _counted_for(o: Obj) -> list[tuple[int, int]]:
+    p_index = o.ptr[1]
+    algorithms = o.provider.get("algorithms") or []
+    if o.kind == "provider":
+        return [(p_index, k) for k in range(len(algorithms))]
+    if o.kind == "service":
+        return [
+            (p_index, k)
+            for k, a in enumerate(algorithms)
+            if o.data.get("key") in {d.get("service") for d in a.get("deployments") or []}
+        ]
+    if len(o.ptr) >= 4 and o.ptr[2] == "algorithms" and o.kind in REQUIRED_FIELDS:
+        return [(p_index, o.ptr[3])]
+    return []

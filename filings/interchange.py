@@ -186,6 +186,7 @@ SHAPES: dict[str, Shape] = {
             _f("submitted_on"),
             _f("filed_on"),
             _f("change_summary"),
+            _f("x.event_on", "event_on"),
         ),
     ),
     "assessment": Shape(

@@ -468,6 +468,16 @@ class Filing(WorkspaceOwned):
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     change_summary = models.TextField(_("summary of the change"), blank=True)
+    # The event the deadline counts from: the change (变更) or the end of service (注销).
+    # An initial filing counts from the algorithm's launch date instead.
+    event_on = models.DateField(
+        _("date of the change or of the end of service"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A change filing is due 10 working days after the change; a cancellation 20 after service ends."
+        ),
+    )
 
     history = HistoricalRecords()
 

@@ -22,6 +22,7 @@ urlpatterns = [
         views.algorithm_attachment_upload,
         name="algorithm-upload",
     ),
+    path("algorithms/<int:pk>/copy-sheet/", views.algorithm_copy_sheet, name="copy-sheet"),
     path("algorithms/<int:pk>/edit/", wizard_views.wizard_step, name="wizard-start"),
     path("algorithms/<int:pk>/edit/<slug:step>/", wizard_views.wizard_step, name="wizard"),
     path("algorithms/<int:pk>/rows/<slug:kind>/", wizard_views.row_add, name="row-add"),

@@ -94,7 +94,8 @@ def resident_id_warnings(value: str) -> list[str]:
     """Valid numbers whose region code python-stdnum does not know for that birth year."""
     try:
         ric.get_birth_place(value)
-    except stdnum_errors.ValidationError:
+    except (stdnum_errors.ValidationError, KeyError):
+        # KeyError: python-stdnum's table has entries without a county for some codes (e.g. 110199).
         return [
             _(
                 "Region code %(code)s is not listed for a birth in %(year)s; check the number against the ID card."

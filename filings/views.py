@@ -3,11 +3,13 @@ which 404s for anyone who is not a member of the workspace in the URL."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -16,46 +18,103 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from workdays.calendar import load_overrides
+from workdays.deadlines import deadline_status
 from workspaces.models import Role
 from workspaces.scoping import get_access, get_scoped_or_404
 
-from . import interchange, lifecycle
+from . import checks, copysheet, deadlines, interchange, lifecycle, obligations
 from .attachments import attachment_create
 from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
 from .forms import AttachmentForm, ImportForm, TransitionForm
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
 
+SORTS = {
+    "name": lambda row: row["name"] or "\uffff",
+    "type": lambda row: (row["type_label"], row["name"]),
+    "status": lambda row: (row["status_label"], row["name"]),
+    "completeness": lambda row: (row["completeness"], row["name"]),
+    "deadline": lambda row: (row["deadline"].due if row["deadline"] else dt.date.max, row["name"]),
+}
 
-def _latest_filing(field: str):
-    return Subquery(
-        Filing.objects.filter(algorithm=OuterRef("pk"))
-        .order_by("-created_at", "-pk")
-        .values(field)[:1]
-    )
+
+def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
+    """One row per algorithm, from one export of the workspace: the number of
+    queries does not grow with the number of algorithms."""
+    locations: dict = {}
+    document = interchange.export_workspace(workspace, locations=locations)
+    pk_at = {
+        pointer: pk for (model_name, pk), pointer in locations.items() if model_name == "algorithm"
+    }
+    percent = checks.completeness(document)
+    window = deadlines.events_window(document)
+    overrides = None
+    if window:
+        first, last = min(window[0], today), max(window[1], today)
+        overrides = load_overrides(first, last + dt.timedelta(days=120))
+    type_labels = dict(AlgorithmType.choices)
+    role_labels = dict(FilingRole.choices)
+    status_labels = dict(FilingStatus.choices)
+    rows = []
+    for i, provider in enumerate(document["providers"]):
+        for k, algorithm in enumerate(provider["algorithms"]):
+            filings = algorithm.get("filings") or []
+            status = filings[-1]["status"] if filings else None
+            upcoming = deadlines.next_deadline(algorithm, overrides=overrides)
+            urgency = (
+                deadline_status(upcoming.deadline, today, overrides=overrides) if upcoming else None
+            )
+            rows.append(
+                {
+                    "pk": pk_at[f"/providers/{i}/algorithms/{k}"],
+                    "name": algorithm.get("name") or "",
+                    "provider": provider.get("name") or "",
+                    "type": algorithm.get("type"),
+                    "type_label": str(type_labels.get(algorithm.get("type"), "")),
+                    "role": algorithm.get("role"),
+                    "role_label": str(role_labels.get(algorithm.get("role"), "")),
+                    "status": status,
+                    "status_label": str(status_labels.get(status, "")),
+                    "completeness": percent[(i, k)],
+                    "deadline": upcoming,
+                    "urgency": urgency,
+                }
+            )
+    return rows
 
 
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
-    algorithms = (
-        Algorithm.objects.in_workspace(access.workspace)
-        .select_related("provider")
-        .annotate(filing_status=_latest_filing("status"), filing_kind=_latest_filing("kind"))
-        .order_by("provider__name", "name", "pk")
+    today = timezone.localdate()
+    rows = dashboard_rows(access.workspace, today=today)
+    filters = {
+        "type": request.GET.get("type", ""),
+        "role": request.GET.get("role", ""),
+        "status": request.GET.get("status", ""),
+    }
+    if filters["type"] in AlgorithmType.values:
+        rows = [r for r in rows if r["type"] == filters["type"]]
+    if filters["role"] in FilingRole.values:
+        rows = [r for r in rows if r["role"] == filters["role"]]
+    if filters["status"] == "none":
+        rows = [r for r in rows if r["status"] is None]
+    elif filters["status"] in FilingStatus.values:
+        rows = [r for r in rows if r["status"] == filters["status"]]
+    sort = request.GET.get("sort", "deadline")
+    descending = sort.startswith("-")
+    key = SORTS.get(sort.lstrip("-"), SORTS["deadline"])
+    rows.sort(key=key, reverse=descending)
+    attention = [r for r in rows if r["urgency"] in ("overdue", "due_soon")]
+    estimated = next(
+        (
+            r["deadline"].deadline.warning
+            for r in rows
+            if r["deadline"] and r["deadline"].deadline.estimated
+        ),
+        None,
     )
-    type_filter = request.GET.get("type", "")
-    if type_filter in AlgorithmType.values:
-        algorithms = algorithms.filter(type=type_filter)
-    status_labels = dict(FilingStatus.choices)
-    rows = [
-        {
-            "algorithm": a,
-            "status": a.filing_status,
-            "status_label": status_labels.get(a.filing_status, ""),
-        }
-        for a in algorithms
-    ]
     providers = Provider.objects.in_workspace(access.workspace).order_by("name")
     services = (
         Service.objects.in_workspace(access.workspace)
@@ -69,10 +128,16 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "workspace": access.workspace,
             "access": access,
             "rows": rows,
+            "attention": attention,
+            "estimated_warning": estimated,
             "providers": providers,
             "services": services,
             "type_choices": AlgorithmType.choices,
-            "type_filter": type_filter,
+            "role_choices": FilingRole.choices,
+            "status_choices": FilingStatus.choices,
+            "filters": filters,
+            "sort": sort,
+            "today": today,
         },
     )
 
@@ -141,7 +206,12 @@ def _algorithm_context(
         }
         for f in algorithm.filings.all()
     ]
+    snapshot = interchange.algorithm_snapshot(algorithm)
+    upcoming = deadlines.next_deadline(snapshot["providers"][0]["algorithms"][0])
     return {
+        "obligations": obligations.applicable(snapshot),
+        "deadline": upcoming,
+        "urgency": deadline_status(upcoming.deadline, timezone.localdate()) if upcoming else None,
         "workspace": access.workspace,
         "access": access,
         "algorithm": algorithm,
@@ -334,4 +404,22 @@ def interchange_schema(request: HttpRequest) -> JsonResponse:
     """The JSON Schema of the format. Public on purpose: it describes the format and holds no workspace data."""
     return JsonResponse(
         interchange.json_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+
+
+@login_required
+def algorithm_copy_sheet(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Each field's final text in the portal's order, with its length and a copy button."""
+    access = get_access(request, slug)
+    algorithm = get_scoped_or_404(Algorithm, access, pk=pk)
+    sections = copysheet.copy_sheet(interchange.algorithm_snapshot(algorithm))
+    return render(
+        request,
+        "filings/copy_sheet.html",
+        {
+            "workspace": access.workspace,
+            "access": access,
+            "algorithm": algorithm,
+            "sections": sections,
+        },
     )

@@ -67,7 +67,9 @@ NULL_BOOLEAN = forms.NullBooleanSelect
 def url_field(model: type[models.Model], name: str) -> forms.URLField:
     """The model's URL field as a form field that reads an address typed without a scheme as https://."""
     return forms.URLField(
-        label=capfirst(model._meta.get_field(name).verbose_name), assume_scheme="https", max_length=200
+        label=capfirst(model._meta.get_field(name).verbose_name),
+        assume_scheme="https",
+        max_length=200,
     )
 
 

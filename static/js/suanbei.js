@@ -85,3 +85,54 @@
     bind(event.target);
   });
 })();
+
+/*
+ * Copy buttons: `[data-copy-target=ID]` copies the text of that element to
+ * the clipboard (with a fallback for pages served without HTTPS).
+ */
+(function () {
+  "use strict";
+
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    try {
+      document.execCommand("copy");
+    } finally {
+      document.body.removeChild(area);
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) {
+      return;
+    }
+    var source = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!source) {
+      return;
+    }
+    var text = source.textContent;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied-label") || "✓";
+      setTimeout(function () {
+        button.textContent = label;
+      }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        fallbackCopy(text);
+        done();
+      });
+    } else {
+      fallbackCopy(text);
+      done();
+    }
+  });
+})();

@@ -1,0 +1,210 @@
+"""The portal copy sheet: each field's final text in the registry's order,
+ready to paste into the CAC's system.
+
+Built from the algorithm's snapshot (the same data the checks, the PDF and
+the export read), with codes turned into the portal's Chinese labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import translation
+from django.utils.text import capfirst
+
+from . import interchange
+from .checks import label
+from .interchange import SHAPES
+
+# The registry's order of fields, by section (cac-filing-reference.md §2.2-2.6).
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "entity",
+        "主体信息",
+        (
+            "name",
+            "uscc",
+            "entity_type",
+            "region_code",
+            "registered_address",
+            "office_address",
+            "website",
+            "mau",
+            "certificate_type",
+            "certificate_valid_until",
+            "icp_number",
+            "legal_rep_name",
+            "legal_rep_id_type",
+            "legal_rep_id_number",
+            "officer_name",
+            "officer_id_type",
+            "officer_id_number",
+            "officer_mobile",
+            "officer_email",
+            "officer_position",
+        ),
+    ),
+    (
+        "basic",
+        "算法基础属性",
+        ("name", "type", "role", "application_domains", "launch_status", "launch_date"),
+    ),
+    (
+        "detail",
+        "算法详细属性",
+        (
+            "summary",
+            "usage_scenario",
+            "input_modalities",
+            "output_modalities",
+            "output_formats",
+            "data_sources",
+            "data_contains_biometric",
+            "data_contains_identity",
+            "model_and_training_data",
+            "strategy",
+            "risks_and_safeguards",
+        ),
+    ),
+    (
+        "service",
+        "产品及功能",
+        (
+            "name",
+            "form",
+            "access_url",
+            "status",
+            "target_users",
+            "real_name_required",
+            "prior_licences",
+            "dau",
+            "mau",
+        ),
+    ),
+    ("deployment", "功能", ("function_name", "function_description", "access_path")),
+    ("modes", "技术服务方式", ("technical_service_modes",)),
+    (
+        "disclosure",
+        "拟公示内容",
+        (
+            "basic_principle",
+            "operating_mechanism",
+            "application_scenario",
+            "purpose",
+            "disclosure_note",
+        ),
+    ),
+)
+SHAPE_OF = {"entity": "provider", "basic": "algorithm", "detail": "algorithm", "service": "service",
+            "deployment": "deployment", "modes": "algorithm", "disclosure": "disclosure"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    label_zh: str
+    label: str
+    text: str
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title_zh: str
+    subtitle: str
+    rows: tuple[Row, ...]
+
+
+def _model_field(shape: str, attr: str) -> models.Field:
+    return SHAPES[shape].model._meta.get_field(attr)
+
+
+def _path(shape: str, attr: str) -> tuple[str, ...]:
+    for f in SHAPES[shape].fields:
+        if f.attr == attr:
+            return f.path
+    raise KeyError(attr)
+
+
+def _text(field: models.Field, value) -> str:
+    """The value as the portal shows it, in Chinese."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        validators = [v for v in field.validators if hasattr(v, "choices")]
+        if validators:
+            labels = dict(validators[0].choices.choices)
+            value = [str(labels.get(v, v)) for v in value]
+        return "、".join(str(v) for v in value)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    return str(value)
+
+
+def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
+    rows = []
+    for attr in attrs:
+        field = _model_field(shape, attr)
+        _present, value = interchange._get(data, _path(shape, attr))
+        dotted = ".".join(_path(shape, attr))
+        with translation.override("zh-hans"):
+            label_zh = capfirst(label(shape, dotted))
+            text = _text(field, value)
+        rows.append(Row(label_zh=label_zh, label=capfirst(label(shape, dotted)), text=text))
+    return tuple(rows)
+
+
+def copy_sheet(snapshot: dict) -> list[Section]:
+    provider = snapshot["providers"][0]
+    algorithm = provider["algorithms"][0]
+    services = {s["key"]: s for s in provider["services"]}
+    supporter = algorithm.get("role") == "technical_supporter"
+    sections = []
+    for code, title_zh, attrs in SECTIONS:
+        if code == "entity":
+            sections.append(Section(code, title_zh, "", _rows("provider", provider, attrs)))
+        elif code in ("basic", "detail"):
+            sections.append(Section(code, title_zh, "", _rows("algorithm", algorithm, attrs)))
+        elif code == "modes" and supporter:
+            sections.append(Section(code, title_zh, "", _rows("algorithm", algorithm, attrs)))
+        elif code == "service" and not supporter:
+            used = []
+            for deployment in algorithm.get("deployments", []):
+                if deployment["service"] not in used:
+                    used.append(deployment["service"])
+            for key in used:
+                sections.append(
+                    Section(
+                        code,
+                        title_zh,
+                        services[key].get("name") or "",
+                        _rows("service", services[key], attrs),
+                    )
+                )
+        elif code == "deployment" and not supporter:
+            for deployment in algorithm.get("deployments", []):
+                service_name = services[deployment["service"]].get("name") or ""
+                subtitle = f"{service_name} · {deployment.get('function_name') or ''}"
+                rows = list(_rows("deployment", deployment, attrs[:2]))
+                path = deployment.get("access_path") or []
+                with translation.override("zh-hans"):
+                    label_zh = capfirst(str(_model_field("deployment", "access_path").verbose_name))
+                rows.append(
+                    Row(
+                        label_zh,
+                        capfirst(str(_model_field("deployment", "access_path").verbose_name)),
+                        " → ".join(path),
+                    )
+                )
+                sections.append(Section(code, "功能", subtitle, tuple(rows)))
+        elif code == "disclosure" and algorithm.get("disclosure"):
+            sections.append(
+                Section(code, title_zh, "", _rows("disclosure", algorithm["disclosure"], attrs))
+            )
+    return sections

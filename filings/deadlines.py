@@ -1,0 +1,79 @@
+"""The next deadline of each algorithm's filing, read from the snapshot and
+counted on the working-day calendar (workdays)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from workdays.calendar import Deadline, Overrides
+from workdays.deadlines import filing_deadline
+
+# Statuses in which the provider still has to file (nothing submitted yet).
+TO_FILE = frozenset({"draft", "in_review", "changes_requested", "approved", "returned"})
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    label: str
+    event: dt.date
+    deadline: Deadline
+
+    @property
+    def due(self) -> dt.date:
+        return self.deadline.due
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def next_deadline(algorithm: dict, *, overrides: Overrides | None = None) -> NextDeadline | None:
+    """What the provider must do next, and by when; None when nothing is due or the start is unknown."""
+    filings = algorithm.get("filings") or []
+    latest = filings[-1] if filings else {"kind": "initial", "status": "draft"}
+    kind, status = latest.get("kind"), latest.get("status")
+    if status == "submitted":
+        submitted = _date(latest.get("submitted_on"))
+        if submitted:
+            return NextDeadline(
+                _("CAC decision expected"),
+                submitted,
+                filing_deadline("cac_decision", submitted, overrides=overrides),
+            )
+        return None
+    if status not in TO_FILE:
+        return None
+    if kind == "initial":
+        launched = (
+            _date(algorithm.get("launch_date"))
+            if algorithm.get("launch_status") == "online"
+            else None
+        )
+        if launched:
+            return NextDeadline(
+                _("Initial filing due"),
+                launched,
+                filing_deadline("initial", launched, overrides=overrides),
+            )
+        return None
+    event = _date((latest.get("x") or {}).get("event_on"))
+    if event is None:
+        return None
+    label = _("Change filing due") if kind == "change" else _("Cancellation filing due")
+    return NextDeadline(label, event, filing_deadline(kind, event, overrides=overrides))
+
+
+def events_window(document: dict) -> tuple[dt.date, dt.date] | None:
+    """The first and last event dates of a document, for loading calendar overrides once."""
+    dates = []
+    for provider in document.get("providers") or []:
+        for algorithm in provider.get("algorithms") or []:
+            dates.append(_date(algorithm.get("launch_date")))
+            for filing in algorithm.get("filings") or []:
+                dates.append(_date(filing.get("submitted_on")))
+                dates.append(_date((filing.get("x") or {}).get("event_on")))
+    dates = [d for d in dates if d]
+    return (min(dates), max(dates)) if dates else None

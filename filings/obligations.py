@@ -1,0 +1,64 @@
+"""Which obligations apply to an algorithm: data (data/obligations.json)
+evaluated with the same condition language as the self-assessment catalogue."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.utils import translation
+
+from assessments.applicability import algorithm_facts, condition_problems, evaluate
+
+DATA = Path(__file__).resolve().parent / "data" / "obligations.json"
+
+
+@dataclass(frozen=True)
+class Obligation:
+    code: str
+    basis: tuple[dict, ...]
+    title: dict
+    explanation: dict
+    applies_when: dict
+
+    def _text(self, texts: dict) -> str:
+        return texts["zh"] if translation.get_language() == "zh-hans" else texts["en"]
+
+    @property
+    def label(self) -> str:
+        return self._text(self.title)
+
+    @property
+    def text(self) -> str:
+        return self._text(self.explanation)
+
+    @property
+    def citation(self) -> str:
+        return "; ".join(f"{b['regulation']} Art {b['article']}" for b in self.basis)
+
+
+@cache
+def load(path: Path = DATA) -> tuple[Obligation, ...]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    obligations = []
+    for entry in raw["obligations"]:
+        problems = condition_problems(entry["applies_when"], where=entry["code"])
+        if problems:
+            raise ValueError(f"{path}: {'; '.join(problems)}")
+        obligations.append(
+            Obligation(
+                code=entry["code"],
+                basis=tuple(entry["basis"]),
+                title=entry["title"],
+                explanation=entry["explanation"],
+                applies_when=entry["applies_when"],
+            )
+        )
+    return tuple(obligations)
+
+
+def applicable(snapshot: dict, provider_index: int = 0, algorithm_index: int = 0) -> list[Obligation]:
+    facts = algorithm_facts(snapshot, provider_index, algorithm_index)
+    return [o for o in load() if evaluate(o.applies_when, facts)]
