@@ -1,0 +1,223 @@
+"""Which catalogue items apply to an algorithm.
+
+Facts are computed from the interchange document (shared/spec/interchange.md),
+so the same rules serve the database, an imported file and the CLI. A
+catalogue item's `applies_when` is a condition over these facts:
+
+    {}                                       always (also when absent)
+    {"fact": "serves_minors", "is": true}    the fact equals the value
+    {"fact": "type", "in": ["personalized_push", "ranking_selection"]}
+    {"all": [c1, c2, ...]}                   every condition holds
+    {"any": [c1, c2, ...]}                   at least one holds
+    {"not": c}                               c does not hold
+
+Conditions are validated when the catalogue is loaded or edited
+(`condition_problems`), so `evaluate` can stay small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from filings.choices import AlgorithmType, Role
+
+# Fact name -> its allowed values (None: a boolean fact).
+FACTS: dict[str, frozenset[str] | None] = {
+    "type": frozenset(AlgorithmType.values),
+    "role": frozenset(Role.values),
+    "generative_ai_service": None,
+    "deep_synthesis": None,
+    "personalised": None,
+    "public_opinion": None,
+    "serves_minors": None,
+    "involves_workers": None,
+    "consumer_pricing": None,
+    "uses_third_party_models": None,
+}
+OPERATORS = ("all", "any", "not", "fact")
+
+
+def algorithm_facts(document: dict, provider_index: int, algorithm_index: int) -> dict[str, Any]:
+    """The facts of providers[provider_index].algorithms[algorithm_index].
+
+    Service attributes count when a service the algorithm is deployed in has
+    them; an attribute left unanswered (null) does not make items apply.
+    """
+    provider = document["providers"][provider_index]
+    algorithm = provider["algorithms"][algorithm_index]
+    services = {s.get("key"): s for s in provider.get("services") or []}
+    used = [
+        services[d["service"]]
+        for d in algorithm.get("deployments") or []
+        if d.get("service") in services
+    ]
+
+    def x(service: dict, key: str) -> Any:
+        return (service.get("x") or {}).get(key)
+
+    algorithm_type = algorithm.get("type") or None
+    return {
+        "type": algorithm_type,
+        # The portal asks for a role only for generation and synthesis; every
+        # other filer is the service provider, which is also the model default.
+        "role": algorithm.get("role") or Role.SERVICE_PROVIDER.value,
+        "generative_ai_service": algorithm.get("generative_ai_service") is True,
+        "deep_synthesis": algorithm_type == AlgorithmType.GENERATION_SYNTHESIS,
+        "personalised": algorithm_type == AlgorithmType.PERSONALIZED_PUSH,
+        "public_opinion": any(
+            s.get("public_opinion_attributes") is True
+            or s.get("social_mobilization") is True
+            or bool(x(s, "opinion_features"))
+            for s in used
+        ),
+        "serves_minors": any(x(s, "serves_minors") is True for s in used),
+        "involves_workers": any(x(s, "involves_workers") is True for s in used),
+        "consumer_pricing": any(x(s, "consumer_pricing") is True for s in used),
+        "uses_third_party_models": bool(algorithm.get("third_party_models")),
+    }
+
+
+def algorithm_document(algorithm) -> tuple[dict, int, int]:
+    """A minimal interchange document holding `algorithm` and the services it
+    is deployed in: just the keys `algorithm_facts` reads, named as the spec
+    names them. Returns (document, provider_index, algorithm_index)."""
+    services: dict[str, dict] = {}
+    deployments = []
+    for deployment in algorithm.deployments.select_related("service"):
+        service = deployment.service
+        key = f"s{service.pk}"
+        services[key] = {
+            "key": key,
+            "public_opinion_attributes": service.public_opinion_attributes,
+            "social_mobilization": service.social_mobilization,
+            "x": {
+                "opinion_features": list(service.opinion_features or []),
+                "serves_minors": service.serves_minors,
+                "involves_workers": service.involves_workers,
+                "consumer_pricing": service.consumer_pricing,
+            },
+        }
+        deployments.append({"service": key})
+    document = {
+        "providers": [
+            {
+                "key": "p1",
+                "services": list(services.values()),
+                "algorithms": [
+                    {
+                        "key": "a1",
+                        "type": algorithm.type or None,
+                        "role": algorithm.role or None,
+                        "generative_ai_service": algorithm.generative_ai_service,
+                        "third_party_models": [
+                            {"name": m.name} for m in algorithm.third_party_models.all()
+                        ],
+                        "deployments": deployments,
+                    }
+                ],
+            }
+        ]
+    }
+    return document, 0, 0
+
+
+def evaluate(condition: dict | None, facts: dict[str, Any]) -> bool:
+    """Whether `condition` (already validated) holds for `facts`."""
+    if not condition:
+        return True
+    if "all" in condition:
+        return all(evaluate(c, facts) for c in condition["all"])
+    if "any" in condition:
+        return any(evaluate(c, facts) for c in condition["any"])
+    if "not" in condition:
+        return not evaluate(condition["not"], facts)
+    value = facts[condition["fact"]]
+    if "is" in condition:
+        return value == condition["is"]
+    return value in condition["in"]
+
+
+def condition_problems(condition: Any, where: str = "applies_when") -> list[str]:
+    """Every problem of a condition, each prefixed with its path; [] when valid.
+
+    The empty condition is allowed only at the top (it means "always").
+    """
+    if condition is None or condition == {}:
+        return []
+    return _node_problems(condition, where)
+
+
+def _node_problems(node: Any, where: str) -> list[str]:
+    if not isinstance(node, dict) or not node:
+        return [_("%(where)s: expected a condition object.") % {"where": where}]
+    operators = [key for key in node if key in OPERATORS]
+    if len(operators) != 1:
+        return [
+            _("%(where)s: use exactly one of %(operators)s; found %(keys)s.")
+            % {"where": where, "operators": ", ".join(OPERATORS), "keys": ", ".join(node)}
+        ]
+    operator = operators[0]
+    if operator in ("all", "any"):
+        extra = set(node) - {operator}
+        problems = _unknown_keys(extra, where)
+        children = node[operator]
+        if not isinstance(children, list) or not children:
+            return [
+                *problems,
+                _("%(where)s.%(op)s: expected a non-empty list of conditions.")
+                % {"where": where, "op": operator},
+            ]
+        for i, child in enumerate(children):
+            problems += _node_problems(child, f"{where}.{operator}[{i}]")
+        return problems
+    if operator == "not":
+        return _unknown_keys(set(node) - {"not"}, where) + _node_problems(
+            node["not"], f"{where}.not"
+        )
+    return _fact_problems(node, where)
+
+
+def _unknown_keys(keys: set[str], where: str) -> list[str]:
+    return [
+        _("%(where)s: unknown key “%(key)s”.") % {"where": where, "key": key}
+        for key in sorted(keys)
+    ]
+
+
+def _fact_problems(node: dict, where: str) -> list[str]:
+    name = node["fact"]
+    if name not in FACTS:
+        return [
+            _("%(where)s: unknown fact “%(fact)s”; known facts: %(facts)s.")
+            % {"where": where, "fact": name, "facts": ", ".join(FACTS)}
+        ]
+    tests = [key for key in ("is", "in") if key in node]
+    problems = _unknown_keys(set(node) - {"fact", "is", "in"}, where)
+    if len(tests) != 1:
+        return [
+            *problems,
+            _("%(where)s: a fact needs exactly one of “is” or “in”.") % {"where": where},
+        ]
+    values = [node["is"]] if tests[0] == "is" else node["in"]
+    if tests[0] == "in" and (not isinstance(values, list) or not values):
+        return [*problems, _("%(where)s.in: expected a non-empty list.") % {"where": where}]
+    allowed = FACTS[name]
+    for value in values:
+        if allowed is None and not isinstance(value, bool):
+            problems.append(
+                _("%(where)s: fact “%(fact)s” is true or false, not %(value)r.")
+                % {"where": where, "fact": name, "value": value}
+            )
+        elif allowed is not None and value not in allowed:
+            problems.append(
+                _("%(where)s: %(value)r is not a value of “%(fact)s” (%(allowed)s).")
+                % {
+                    "where": where,
+                    "value": value,
+                    "fact": name,
+                    "allowed": ", ".join(sorted(allowed)),
+                }
+            )
+    return problems
