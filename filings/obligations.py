@@ -59,6 +59,8 @@ def load(path: Path = DATA) -> tuple[Obligation, ...]:
     return tuple(obligations)
 
 
-def applicable(snapshot: dict, provider_index: int = 0, algorithm_index: int = 0) -> list[Obligation]:
+def applicable(
+    snapshot: dict, provider_index: int = 0, algorithm_index: int = 0
+) -> list[Obligation]:
     facts = algorithm_facts(snapshot, provider_index, algorithm_index)
     return [o for o in load() if evaluate(o.applies_when, facts)]

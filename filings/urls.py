@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     # /w/<slug>/services/<pk>/
     path("services/<int:pk>/", views.service_detail, name="service"),
+    path("algorithms/new/", views.algorithm_create, name="algorithm-create"),
     # /w/<slug>/algorithms/<pk>/
     path("algorithms/<int:pk>/", views.algorithm_detail, name="algorithm"),
     path(

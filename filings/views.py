@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -423,3 +424,27 @@ def algorithm_copy_sheet(request: HttpRequest, slug: str, pk: int) -> HttpRespon
             "sections": sections,
         },
     )
+
+
+@login_required
+@require_POST
+def algorithm_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a new algorithm (and its initial filing); the wizard takes it from there.
+
+    A workspace without a provider gets an empty one: the wizard's first step fills it.
+    """
+    access = get_access(request, slug)
+    access.require_edit()
+    provider_pk = request.POST.get("provider", "")
+    with transaction.atomic():
+        if provider_pk:
+            provider = get_scoped_or_404(
+                Provider, access, pk=provider_pk if provider_pk.isdigit() else 0
+            )
+        else:
+            provider = Provider.objects.in_workspace(access.workspace).order_by("pk").first()
+            if provider is None:
+                provider = Provider.objects.create(workspace=access.workspace)
+        algorithm = Algorithm.objects.create(workspace=access.workspace, provider=provider)
+        Filing.objects.create(workspace=access.workspace, algorithm=algorithm)
+    return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step="entity")

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from filings.choices import FilingStatus
-from filings.models import Attachment
+from filings.models import Algorithm, Attachment
 from tests.factories import AlgorithmFactory, FilingFactory, ProviderFactory
 from tests.filings.test_attachments import PDF, upload
 from workspaces.models import Role
@@ -161,3 +161,44 @@ class TestUpload:
             self.url(workspace, algorithm), {"slot": "screenshot"}, HTTP_ACCEPT_LANGUAGE="en"
         )
         assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+class TestNewAlgorithm:
+    def url(self, workspace):
+        return reverse("filings:algorithm-create", args=[workspace.slug])
+
+    def test_an_empty_workspace_gets_a_provider_and_an_algorithm(self, client, owner, workspace):
+        client.force_login(owner)
+        response = client.post(self.url(workspace))
+        algorithm = Algorithm.objects.get(workspace=workspace)
+        assert response["Location"] == reverse(
+            "filings:wizard", args=[workspace.slug, algorithm.pk, "entity"]
+        )
+        assert algorithm.filings.get().status == FilingStatus.DRAFT
+        assert algorithm.provider.workspace == workspace
+
+    def test_the_chosen_provider_is_used(self, client, owner, workspace):
+        first, second = ProviderFactory(workspace=workspace), ProviderFactory(workspace=workspace)
+        client.force_login(owner)
+        client.post(self.url(workspace), {"provider": second.pk})
+        assert Algorithm.objects.get(workspace=workspace).provider == second
+        client.post(self.url(workspace))
+        assert Algorithm.objects.filter(provider=first).count() == 1
+
+    def test_another_workspaces_provider_is_404(self, client, owner, workspace):
+        client.force_login(owner)
+        assert (
+            client.post(self.url(workspace), {"provider": ProviderFactory().pk}).status_code == 404
+        )
+        assert client.post(self.url(workspace), {"provider": "abc"}).status_code == 404
+        assert not Algorithm.objects.filter(workspace=workspace).exists()
+
+    @pytest.mark.parametrize("role", [Role.VIEWER, Role.REVIEWER])
+    def test_read_only_roles_cannot_start_one(self, client, workspace, member_factory, role):
+        client.force_login(member_factory(workspace, role))
+        assert client.post(self.url(workspace)).status_code == 403
+
+    def test_it_needs_post_and_login(self, client, owner, workspace):
+        assert client.post(self.url(workspace)).status_code == 302
+        client.force_login(owner)
+        assert client.get(self.url(workspace)).status_code == 405
