@@ -45,6 +45,7 @@ run:
 	@PYTHON=$(PYTHON) bash scripts/system-packages.sh run
 	@$(MAKE) --no-print-directory venv
 	$(MANAGE) migrate --noinput
+	$(MANAGE) load_catalogue
 	$(MANAGE) load_demo --if-empty
 	@echo
 	@echo "  Suanbei is starting at http://127.0.0.1:$(PORT)"

@@ -80,47 +80,11 @@ def algorithm_facts(document: dict, provider_index: int, algorithm_index: int) -
 
 
 def algorithm_document(algorithm) -> tuple[dict, int, int]:
-    """A minimal interchange document holding `algorithm` and the services it
-    is deployed in: just the keys `algorithm_facts` reads, named as the spec
-    names them. Returns (document, provider_index, algorithm_index)."""
-    services: dict[str, dict] = {}
-    deployments = []
-    for deployment in algorithm.deployments.select_related("service"):
-        service = deployment.service
-        key = f"s{service.pk}"
-        services[key] = {
-            "key": key,
-            "public_opinion_attributes": service.public_opinion_attributes,
-            "social_mobilization": service.social_mobilization,
-            "x": {
-                "opinion_features": list(service.opinion_features or []),
-                "serves_minors": service.serves_minors,
-                "involves_workers": service.involves_workers,
-                "consumer_pricing": service.consumer_pricing,
-            },
-        }
-        deployments.append({"service": key})
-    document = {
-        "providers": [
-            {
-                "key": "p1",
-                "services": list(services.values()),
-                "algorithms": [
-                    {
-                        "key": "a1",
-                        "type": algorithm.type or None,
-                        "role": algorithm.role or None,
-                        "generative_ai_service": algorithm.generative_ai_service,
-                        "third_party_models": [
-                            {"name": m.name} for m in algorithm.third_party_models.all()
-                        ],
-                        "deployments": deployments,
-                    }
-                ],
-            }
-        ]
-    }
-    return document, 0, 0
+    """The algorithm's canonical snapshot (the interchange document narrowed to
+    it) with the indexes of the algorithm in it: (document, 0, 0)."""
+    from filings.interchange import algorithm_snapshot
+
+    return algorithm_snapshot(algorithm), 0, 0
 
 
 def evaluate(condition: dict | None, facts: dict[str, Any]) -> bool:
@@ -188,7 +152,7 @@ def _unknown_keys(keys: set[str], where: str) -> list[str]:
 
 def _fact_problems(node: dict, where: str) -> list[str]:
     name = node["fact"]
-    if name not in FACTS:
+    if not isinstance(name, str) or name not in FACTS:
         return [
             _("%(where)s: unknown fact “%(fact)s”; known facts: %(facts)s.")
             % {"where": where, "fact": name, "facts": ", ".join(FACTS)}
@@ -210,7 +174,7 @@ def _fact_problems(node: dict, where: str) -> list[str]:
                 _("%(where)s: fact “%(fact)s” is true or false, not %(value)r.")
                 % {"where": where, "fact": name, "value": value}
             )
-        elif allowed is not None and value not in allowed:
+        elif allowed is not None and (not isinstance(value, str) or value not in allowed):
             problems.append(
                 _("%(where)s: %(value)r is not a value of “%(fact)s” (%(allowed)s).")
                 % {

@@ -7,7 +7,13 @@ answers survive catalogue updates and items that stop applying.
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -77,3 +83,221 @@ class Risk(WorkspaceOwned):
 
     def clean(self) -> None:
         self._check_same_workspace(self.assessment if self.assessment_id else None)
+
+
+# ---------------------------------------------------------------------------
+# The catalogue (loaded from assessments/catalogue/catalogue.json)
+# ---------------------------------------------------------------------------
+
+
+def _prefers_chinese() -> bool:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language.lower().startswith("zh")
+
+
+class CatalogueVersion(models.Model):
+    """One load of a catalogue file, with the codes the file defines."""
+
+    version = models.CharField(_("version"), max_length=32)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True)
+    source = models.CharField(_("file"), max_length=255, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+    regulations = models.JSONField(_("regulations"), default=dict)
+    areas = models.JSONField(_("areas"), default=list)
+    evidence_kinds = models.JSONField(_("evidence kinds"), default=dict)
+
+    class Meta:
+        ordering = ["-loaded_at", "-pk"]
+        get_latest_by = ["loaded_at", "pk"]
+        verbose_name = _("catalogue version")
+        verbose_name_plural = _("catalogue versions")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.sha256[:12]})"
+
+    @classmethod
+    def current(cls) -> CatalogueVersion | None:
+        return cls.objects.order_by("-loaded_at", "-pk").first()
+
+    def area_label(self, code: str) -> str:
+        for area in self.areas:
+            if area.get("code") == code:
+                return area["label"]["zh" if _prefers_chinese() else "en"]
+        return code
+
+
+def catalogue_vocabulary():
+    """The codes admin edits are checked against: those of the last loaded
+    file (or of the default file before any load), and the metrics in the
+    database."""
+    from .catalogue import read_catalogue, vocabulary_of
+
+    current = CatalogueVersion.current()
+    if current is not None:
+        document = {
+            "regulations": current.regulations,
+            "areas": current.areas,
+            "evidence_kinds": current.evidence_kinds,
+        }
+    else:
+        document, _sha = read_catalogue()
+    vocabulary = vocabulary_of(document)
+    metric_ids = frozenset(Metric.objects.values_list("metric_id", flat=True))
+    return dataclasses.replace(vocabulary, metrics=vocabulary.metrics | metric_ids)
+
+
+def _field_errors(checks: dict[str, list[str]]) -> None:
+    errors = {name: problems for name, problems in checks.items() if problems}
+    if errors:
+        raise ValidationError(errors)
+
+
+class CatalogueItem(models.Model):
+    """One question of the self-assessment, with its legal basis and when it applies."""
+
+    item_id = models.CharField(
+        _("item id"),
+        max_length=64,
+        unique=True,
+        help_text=_("Stable: answers refer to it, e.g. ARS-17-opt-out."),
+    )
+    area = models.CharField(_("area"), max_length=40)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    question_zh = models.TextField(_("question (Chinese)"))
+    question_en = models.TextField(_("question (English)"))
+    guidance_zh = models.TextField(_("guidance (Chinese)"), blank=True)
+    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    evidence = models.JSONField(
+        _("evidence expected"), default=list, help_text=_('Evidence kinds, e.g. ["screenshot"].')
+    )
+    basis = models.JSONField(
+        _("legal basis"),
+        default=list,
+        help_text=_(
+            'e.g. [{"regulation": "ARS-2021", "article": 17}] or '
+            '[{"regulation": "TC260-003", "clause": "9.2"}].'
+        ),
+    )
+    applies_when = models.JSONField(
+        _("applies when"),
+        default=dict,
+        blank=True,
+        help_text=_('Empty: always. e.g. {"fact": "serves_minors", "is": true}.'),
+    )
+    metrics = models.JSONField(_("metrics"), default=list, blank=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Items no longer in the catalogue file are made inactive, never deleted."),
+    )
+    version = models.ForeignKey(
+        CatalogueVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("last changed by version"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "item_id"]
+        verbose_name = _("catalogue item")
+        verbose_name_plural = _("catalogue items")
+
+    def __str__(self) -> str:
+        return self.item_id
+
+    @property
+    def question(self) -> str:
+        return self.question_zh if _prefers_chinese() else self.question_en
+
+    @property
+    def guidance(self) -> str:
+        return self.guidance_zh if _prefers_chinese() else self.guidance_en
+
+    def clean(self) -> None:
+        from .applicability import condition_problems
+        from .catalogue import (
+            area_problems,
+            basis_problems,
+            evidence_problems,
+            metric_ref_problems,
+        )
+
+        # A cleared field in the admin arrives as None: it means "always" / "none".
+        if self.applies_when is None:
+            self.applies_when = {}
+        if self.metrics is None:
+            self.metrics = []
+        vocabulary = catalogue_vocabulary()
+        _field_errors(
+            {
+                "area": area_problems(self.area, vocabulary),
+                "evidence": evidence_problems(self.evidence, vocabulary),
+                "basis": basis_problems(self.basis, vocabulary),
+                "applies_when": condition_problems(self.applies_when),
+                "metrics": metric_ref_problems(self.metrics, vocabulary),
+            }
+        )
+
+
+class Metric(models.Model):
+    """A TC260-003 quantity and its threshold, kept as data so it can be corrected."""
+
+    class Unit(models.TextChoices):
+        COUNT = "count", _("count")
+        PERCENT = "percent", _("percent")
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = ">=", _("at least")
+        AT_MOST = "<=", _("at most")
+
+    class Confidence(models.TextChoices):
+        FOUND = "F", _("found in a cited source")
+        INFERRED = "I", _("inferred")
+        MEMORY = "M", _("from memory, unverified")
+
+    metric_id = models.CharField(_("metric id"), max_length=64, unique=True)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
+    comparator = models.CharField(_("comparator"), max_length=2, choices=Comparator.choices)
+    threshold = models.DecimalField(_("threshold"), max_digits=12, decimal_places=2)
+    basis = models.JSONField(_("basis"), default=list)
+    confidence = models.CharField(_("confidence"), max_length=1, choices=Confidence.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "metric_id"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.comparator} {self.threshold.normalize():f}"
+
+    @property
+    def label(self) -> str:
+        return self.label_zh if _prefers_chinese() else self.label_en
+
+    def clean(self) -> None:
+        from .catalogue import basis_problems
+
+        errors = {"basis": basis_problems(self.basis, catalogue_vocabulary())}
+        if self.threshold is not None and self.threshold < 0:
+            errors["threshold"] = [_("A threshold is at least 0.")]
+        if self.unit == self.Unit.PERCENT and self.threshold is not None and self.threshold > 100:
+            errors["threshold"] = [_("A percentage is at most 100.")]
+        _field_errors(errors)
+
+    def passes(self, value: Decimal) -> bool:
+        # At the limit passes: ">= 4000" accepts 4000 and "<= 5" accepts 5.
+        if self.comparator == self.Comparator.AT_LEAST:
+            return value >= self.threshold
+        return value <= self.threshold
