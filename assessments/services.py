@@ -114,3 +114,60 @@ def check_metrics(metrics: dict) -> list[dict]:
             }
         )
     return rows
+
+
+@dataclass
+class Summary:
+    """What the report's 五、安全评估结论 rests on: items by status, gaps, completeness."""
+
+    counts: dict[str, int]
+    applicable: int
+    answered: int
+    gaps: list[StatusRow]  # partially compliant or non-compliant, in catalogue order
+    missing_justification: list[StatusRow]  # 不适用 / 部分符合 without a justification
+
+    @property
+    def completeness(self) -> int:
+        return round(100 * self.answered / self.applicable) if self.applicable else 100
+
+
+NEEDS_JUSTIFICATION = frozenset({"not_applicable", "partial"})
+GAP_STATUSES = frozenset({"partial", "non_compliant"})
+
+
+def summarise(status: AssessmentStatus) -> Summary:
+    counts = {code: 0 for code in ("compliant", "partial", "non_compliant", "not_applicable")}
+    answered = 0
+    gaps, missing = [], []
+    for row in status.rows:
+        code = row.status
+        if not code:
+            continue
+        answered += 1
+        counts[code] += 1
+        if code in GAP_STATUSES:
+            gaps.append(row)
+        if code in NEEDS_JUSTIFICATION and not (row.answer.justification or "").strip():
+            missing.append(row)
+    return Summary(counts, len(status.rows), answered, gaps, missing)
+
+
+def suggested_conclusion(summary: Summary, algorithm_name: str) -> str:
+    """A starting point for the conclusion, in the report's language (Chinese); the user edits it."""
+    counts = summary.counts
+    text = (
+        f"经对“{algorithm_name}”开展算法安全自评估，共评估适用事项{summary.applicable}项，"
+        f"其中符合{counts['compliant']}项、部分符合{counts['partial']}项、不符合{counts['non_compliant']}项、"
+        f"不适用{counts['not_applicable']}项"
+    )
+    unanswered = summary.applicable - summary.answered
+    if unanswered:
+        text += f"，尚有{unanswered}项未评估"
+    if summary.gaps:
+        text += (
+            "。针对部分符合和不符合的事项，已制定整改措施并明确完成时限，整改完成前采取相应的临时防范措施。"
+            "评估认为，该算法在落实整改措施后安全风险可控。"
+        )
+    else:
+        text += "。评估认为，该算法已建立相应的安全管理制度和技术措施，安全风险总体可控。"
+    return text

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("workspaces.auth_urls")),
     path("", include("workspaces.urls")),
     path("w/<slug:slug>/", include("filings.urls")),
+    path("w/<slug:slug>/algorithms/<int:pk>/assessment/", include("assessments.urls")),
     path("registry/", include("registry.urls")),
     path("schema/workspace-1.json", filings_views.interchange_schema, name="interchange-schema"),
 ]

@@ -68,6 +68,7 @@ def attachment_create(
     provider: Provider | None = None,
     algorithm: Algorithm | None = None,
     description: str = "",
+    assessment_item: str = "",
     by=None,
 ) -> Attachment:
     owner = algorithm or provider
@@ -85,6 +86,7 @@ def attachment_create(
         size=uploaded.size,
         sha256=_sha256(uploaded),
         description=description,
+        assessment_item=assessment_item,
         uploaded_by=by,
     )
     attachment.file.save(attachment.original_name, uploaded, save=False)

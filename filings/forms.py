@@ -8,6 +8,7 @@ class AttachmentForm(forms.Form):
     slot = forms.ChoiceField(label=_("Slot"), choices=AttachmentSlot.choices)
     file = forms.FileField(label=_("File"), help_text=_("PDF, JPEG or PNG."))
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    assessment_item = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, owner: str, **kwargs):
         super().__init__(*args, **kwargs)

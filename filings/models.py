@@ -529,6 +529,8 @@ class Attachment(WorkspaceOwned):
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    # Evidence for one self-assessment item (its catalogue id), when uploaded there.
+    assessment_item = models.CharField(_("self-assessment item"), max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

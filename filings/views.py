@@ -264,6 +264,7 @@ def _handle_upload(request: HttpRequest, access, owner: str, **target) -> Attach
                 slot=form.cleaned_data["slot"],
                 uploaded=form.cleaned_data["file"],
                 description=form.cleaned_data["description"],
+                assessment_item=form.cleaned_data["assessment_item"],
                 by=request.user,
                 **target,
             )

@@ -8,10 +8,14 @@ never loses what was typed and the model never holds an invalid value.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from assessments.forms import AnswerForm, AssessmentDatesForm, ConclusionForm
+from assessments.models import Answer, Assessment
 
 from . import wizard_forms as wf
 from .models import (
@@ -74,6 +78,9 @@ PANEL_KINDS: dict[str, PanelKind] = {
         PanelKind("deployment", Deployment, wf.DeploymentForm, "products"),
         PanelKind("algorithm-modes", Algorithm, wf.AlgorithmModesForm, "products"),
         PanelKind("disclosure", Disclosure, wf.DisclosureForm, "disclosure"),
+        PanelKind("assessment-dates", Assessment, AssessmentDatesForm, "assessment"),
+        PanelKind("assessment-conclusion", Assessment, ConclusionForm, "assessment"),
+        PanelKind("answer", Answer, AnswerForm, "assessment"),
     )
 }
 
@@ -105,8 +112,25 @@ def build_panel(
     stored = pending.data if pending else {}
     initial = {name: entry["value"] for name, entry in stored.items()}
     form = panel_kind.form(instance=obj, prefix=prefix(kind, obj.pk), initial=initial)
-    errors = {name: entry["errors"] for name, entry in stored.items()}
+    errors = _pending_errors(panel_kind, obj, stored) if stored else {}
     return Panel(kind=panel_kind, obj=obj, form=form, errors=errors, **extra)
+
+
+def _pending_errors(panel_kind: PanelKind, obj: models.Model, stored: dict) -> dict[str, list[str]]:
+    """Validate the pending values again, with the stored values of the other
+    fields, so that the messages are in the reader's language, not the typist's."""
+    unbound = panel_kind.form(instance=obj, prefix=prefix(panel_kind.kind, obj.pk))
+    data = {}
+    for bound_field in unbound:
+        name = bound_field.name
+        value = stored[name]["value"] if name in stored else bound_field.value()
+        if isinstance(value, list | tuple):
+            data[bound_field.html_name] = [str(v) for v in value]
+        else:
+            data[bound_field.html_name] = "" if value is None else str(value)
+    bound = panel_kind.form(data, instance=copy.copy(obj), prefix=prefix(panel_kind.kind, obj.pk))
+    bound.is_valid()
+    return {name: list(bound.errors.get(name, entry["errors"])) for name, entry in stored.items()}
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -279,6 +280,9 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
         )
     else:
         messages.success(request, _("Saved."))
+    target = request.POST.get("_next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     algorithm_pk = request.POST.get("_algorithm")
     step = request.POST.get("_step", wizard.PANEL_KINDS[kind].step)
     if algorithm_pk and algorithm_pk.isdigit() and step in wizard.STEP_CODES:

@@ -1,0 +1,209 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assessments.catalogue import ensure_loaded
+from assessments.models import Answer, Assessment, Risk
+from filings.demo import load_demo
+from filings.models import Algorithm, Attachment
+from tests.factories import MembershipFactory, WorkspaceFactory
+from workspaces.models import Role
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def feed():
+    ensure_loaded()
+    load_demo()
+    return Algorithm.objects.get(name="示例新闻个性化推荐算法")
+
+
+@pytest.fixture
+def chat():
+    ensure_loaded()
+    load_demo()
+    return Algorithm.objects.get(name="示例AI助手生成合成算法")
+
+
+def page_url(algorithm):
+    return reverse("assessments:page", args=[algorithm.workspace.slug, algorithm.pk])
+
+
+def owner_of(algorithm):
+    return algorithm.workspace.memberships.get(role=Role.OWNER).user
+
+
+class TestPage:
+    def test_it_lists_only_applicable_items_with_their_basis(self, client, feed):
+        client.force_login(owner_of(feed))
+        body = client.get(page_url(feed), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'data-item="ARS-17-opt-out"' in body and 'data-status="compliant"' in body
+        assert "ARS-2021 Art 17" in body
+        assert 'id="metrics"' not in body  # no TC260 quantities for a recommendation feed
+
+    def test_an_editor_visit_prepares_one_answer_per_item(self, client, feed):
+        client.force_login(owner_of(feed))
+        client.get(page_url(feed))
+        answers = Answer.objects.filter(assessment__algorithm=feed)
+        assert answers.count() == int(client.get(page_url(feed)).context["summary"].applicable)
+        assert answers.exclude(status="").count() == 1
+
+    def test_a_viewer_reads_without_creating_anything(self, client, chat, member_factory):
+        client.force_login(member_factory(chat.workspace, Role.VIEWER))
+        response = client.get(page_url(chat))
+        assert response.status_code == 200
+        assert not Assessment.objects.filter(algorithm=chat).exists()
+        assert "hx-post" not in response.content.decode()
+
+    def test_scoping_and_login(self, client, feed):
+        assert client.get(page_url(feed)).status_code == 302
+        client.force_login(MembershipFactory(workspace=WorkspaceFactory()).user)
+        assert client.get(page_url(feed)).status_code == 404
+        assert client.post(reverse("assessments:risks", args=["demo", feed.pk])).status_code == 404
+
+    @pytest.mark.parametrize("role", [Role.VIEWER, Role.REVIEWER])
+    def test_read_only_roles_may_not_save(self, client, feed, member_factory, role):
+        client.force_login(member_factory(feed.workspace, role))
+        assert (
+            client.post(
+                reverse("assessments:risks", args=["demo", feed.pk]), {"abuse": "x"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(reverse("assessments:metrics", args=["demo", feed.pk]), {}).status_code
+            == 403
+        )
+
+
+class TestAnswering:
+    def test_an_answer_autosaves_and_the_summary_follows(self, client, feed):
+        client.force_login(owner_of(feed))
+        client.get(page_url(feed))
+        answer = Answer.objects.get(assessment__algorithm=feed, item="ARS-7-management-systems")
+        prefix = f"answer-{answer.pk}"
+        response = client.post(
+            reverse("filings:panel-save", args=["demo", "answer", answer.pk]),
+            {
+                f"{prefix}-status": "partial",
+                f"{prefix}-measures": "已建立制度汇编。",
+                f"{prefix}-justification": "",
+            },
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+        answer.refresh_from_db()
+        assert answer.status == "partial"
+        context = client.get(page_url(feed), HTTP_ACCEPT_LANGUAGE="en").context
+        assert context["summary"].counts["partial"] == 1
+        assert [row.item_id for row in context["summary"].missing_justification] == [
+            "ARS-7-management-systems"
+        ]
+        assert [row.item_id for row in context["summary"].gaps] == ["ARS-7-management-systems"]
+        assert "部分符合1项" in context["suggested"]
+
+    def test_an_unknown_status_is_refused_next_to_the_field(self, client, feed):
+        client.force_login(owner_of(feed))
+        client.get(page_url(feed))
+        answer = Answer.objects.get(assessment__algorithm=feed, item="ARS-17-opt-out")
+        prefix = f"answer-{answer.pk}"
+        client.post(
+            reverse("filings:panel-save", args=["demo", "answer", answer.pk]),
+            {f"{prefix}-status": "maybe", f"{prefix}-measures": answer.measures},
+        )
+        answer.refresh_from_db()
+        assert answer.status == "compliant" and answer.measures.startswith("“我的")
+        body = client.get(page_url(feed), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Select a valid choice" in body
+
+    def test_answers_to_items_that_stop_applying_are_kept_as_inactive(self, client, feed):
+        client.force_login(owner_of(feed))
+        client.get(page_url(feed))
+        feed.type = "dispatch_decision"
+        feed.save()
+        context = client.get(page_url(feed)).context
+        assert "ARS-17-opt-out" in [row.item_id for row in context["inactive"]]
+        assert Answer.objects.filter(
+            assessment__algorithm=feed, item="ARS-17-opt-out", status="compliant"
+        ).exists()
+        feed.type = "personalized_push"
+        feed.save()
+        context = client.get(page_url(feed)).context
+        assert "ARS-17-opt-out" not in [row.item_id for row in context["inactive"]]
+
+    def test_evidence_is_attached_to_its_item(self, client, feed):
+        client.force_login(owner_of(feed))
+        response = client.post(
+            reverse("filings:algorithm-upload", args=["demo", feed.pk]),
+            {"slot": "screenshot", "assessment_item": "ARS-17-opt-out", "next": page_url(feed),
+             "file": SimpleUploadedFile("开关.pdf", PDF)},
+        )  # fmt: skip
+        assert response["Location"] == page_url(feed)
+        assert Attachment.objects.get(algorithm=feed).assessment_item == "ARS-17-opt-out"
+        body = client.get(page_url(feed)).content.decode()
+        assert "开关.pdf" in body
+
+    def test_an_unsafe_next_is_ignored(self, client, feed):
+        client.force_login(owner_of(feed))
+        response = client.post(
+            reverse("filings:algorithm-upload", args=["demo", feed.pk]),
+            {
+                "slot": "screenshot",
+                "next": "https://evil.example/",
+                "file": SimpleUploadedFile("a.pdf", PDF),
+            },
+        )
+        assert response["Location"] == reverse("filings:algorithm", args=["demo", feed.pk])
+
+
+class TestMetricsAndRisks:
+    def metrics_url(self, algorithm):
+        return reverse("assessments:metrics", args=["demo", algorithm.pk])
+
+    def test_quantities_are_checked_against_the_thresholds(self, client, chat):
+        client.force_login(owner_of(chat))
+        body = client.get(page_url(chat)).content.decode()
+        assert 'id="metrics"' in body
+        client.post(
+            self.metrics_url(chat),
+            {"corpus_manual_sample": "3999", "corpus_manual_pass_rate": "96"},
+        )
+        assessment = Assessment.objects.get(algorithm=chat)
+        assert assessment.metrics == {"corpus_manual_sample": 3999, "corpus_manual_pass_rate": 96}
+        body = client.get(page_url(chat)).content.decode()
+        assert 'data-metric="corpus_manual_sample" data-passes="no"' in body
+        assert 'data-metric="corpus_manual_pass_rate" data-passes="yes"' in body
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("corpus_manual_pass_rate", "101"), ("keyword_count", "-1"), ("keyword_count", "many")],
+    )
+    def test_bad_quantities_are_shown_and_not_stored(self, client, chat, field, value):
+        client.force_login(owner_of(chat))
+        client.get(page_url(chat))
+        response = client.post(
+            self.metrics_url(chat), {field: value, "generated_test_bank": "2500"}
+        )
+        assert response.status_code == 400
+        assert response.context["metrics_form"].errors[field]
+        assert f'value="{value}"' in response.content.decode()
+        assessment = Assessment.objects.get(algorithm=chat)
+        assert field not in assessment.metrics and assessment.metrics["generated_test_bank"] == 2500
+
+    def test_risks_are_created_updated_and_removed(self, client, feed):
+        client.force_login(owner_of(feed))
+        url = reverse("assessments:risks", args=["demo", feed.pk])
+        client.post(url, {"abuse": "推荐结果过度集中。", "data_leak": "行为日志泄露。"})
+        assert dict(
+            Risk.objects.filter(assessment__algorithm=feed).values_list("kind", "description")
+        ) == {
+            "abuse": "推荐结果过度集中。",
+            "data_leak": "行为日志泄露。",
+        }
+        client.post(url, {"abuse": "推荐结果过度集中，形成信息茧房。"})
+        assert list(
+            Risk.objects.filter(assessment__algorithm=feed).values_list("kind", flat=True)
+        ) == ["abuse"]
