@@ -51,7 +51,7 @@ class Answer(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["assessment", "item"]
+        ordering = ["assessment_id", "item"]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [
@@ -74,7 +74,7 @@ class Risk(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["assessment", "position", "pk"]
+        ordering = ["assessment_id", "position", "pk"]
         verbose_name = _("risk")
         verbose_name_plural = _("risks")
 

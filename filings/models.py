@@ -154,7 +154,7 @@ class ManagementSystem(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["provider", "position", "pk"]
+        ordering = ["provider_id", "position", "pk"]
         verbose_name = _("management system")
         verbose_name_plural = _("management systems")
 
@@ -212,7 +212,7 @@ class Service(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["provider", "name", "pk"]
+        ordering = ["provider_id", "name", "pk"]
         verbose_name = _("service")
         verbose_name_plural = _("services")
         constraints = [
@@ -313,7 +313,7 @@ class Algorithm(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["provider", "name", "pk"]
+        ordering = ["provider_id", "name", "pk"]
         verbose_name = _("algorithm")
         verbose_name_plural = _("algorithms")
         constraints = [
@@ -359,7 +359,7 @@ class ThirdPartyModel(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["algorithm", "position", "pk"]
+        ordering = ["algorithm_id", "position", "pk"]
         verbose_name = _("third-party model")
         verbose_name_plural = _("third-party models")
 
@@ -396,7 +396,7 @@ class Deployment(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["algorithm", "position", "pk"]
+        ordering = ["algorithm_id", "position", "pk"]
         verbose_name = _("deployment")
         verbose_name_plural = _("deployments")
 
@@ -482,7 +482,7 @@ class Filing(WorkspaceOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["algorithm", "created_at", "pk"]
+        ordering = ["algorithm_id", "created_at", "pk"]
         verbose_name = _("filing")
         verbose_name_plural = _("filings")
 

@@ -26,6 +26,11 @@ urlpatterns = [
     path("algorithms/<int:pk>/copy-sheet/", views.algorithm_copy_sheet, name="copy-sheet"),
     path("algorithms/<int:pk>/edit/", wizard_views.wizard_step, name="wizard-start"),
     path("algorithms/<int:pk>/edit/<slug:step>/", wizard_views.wizard_step, name="wizard"),
+    path(
+        "algorithms/<int:pk>/edit/<slug:step>/checks/",
+        wizard_views.wizard_checks,
+        name="wizard-checks",
+    ),
     path("algorithms/<int:pk>/rows/<slug:kind>/", wizard_views.row_add, name="row-add"),
     path(
         "algorithms/<int:pk>/rows/<slug:kind>/<int:row>/delete/",

@@ -177,18 +177,24 @@ def _panels(step: str, algorithm: Algorithm) -> list[wizard.Panel]:
     ]
 
 
+def _checked(algorithm: Algorithm, panels: list[wizard.Panel]) -> tuple[list, dict, dict, list]:
+    """Run the checks and hang each problem on its panel's field."""
+    problems, locations = _problems(algorithm)
+    placed, loose = _place(problems, locations)
+    for panel in panels:
+        panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
+    return problems, locations, _step_summary(algorithm, placed, loose), loose
+
+
 @login_required
 def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") -> HttpResponse:
+    """One step of the wizard. Its checks arrive separately (wizard_checks), so
+    the form is on screen before they have run; the 检查 step runs them here."""
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
     if step not in wizard.STEP_CODES:
         raise Http404
     panels = _panels(step, algorithm)
-    problems, locations = _problems(algorithm)
-    placed, loose = _place(problems, locations)
-    for panel in panels:
-        panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
-    summary = _step_summary(algorithm, placed, loose)
     index = wizard.STEP_CODES.index(step)
     context = {
         "previous_step": wizard.STEP_CODES[index - 1] if index else None,
@@ -198,17 +204,40 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
         "algorithm": algorithm,
         "steps": wizard.steps_for(algorithm),
         "step": step,
-        "summary": summary,
         "panels": panels,
-        "loose": [p for p in loose if _loose_step(p.pointer, p.code) == step],
     }
     if step == "products" and not algorithm.is_technical_supporter:
         context["services"] = Service.objects.filter(provider=algorithm.provider).order_by("pk")
     if step == "attachments":
         context.update(_attachment_context(algorithm))
     if step == "review":
+        problems, locations, summary, loose = _checked(algorithm, panels)
+        context["summary"] = summary
         context["problems"] = _review_rows(problems, locations, algorithm, slug)
     return render(request, f"filings/wizard/step_{step}.html", context)
+
+
+@login_required
+def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
+    """The checks of one step as out-of-band fragments: the messages beside each
+    field, the step list's badges and the step's general messages. Loaded after
+    the page, and again after each autosave."""
+    access = get_access(request, slug)
+    algorithm = _algorithm(access, pk)
+    if step not in wizard.STEP_CODES:
+        raise Http404
+    panels = _panels(step, algorithm)
+    _problems_, _locations, summary, loose = _checked(algorithm, panels)
+    return render(
+        request,
+        "filings/wizard/_checks_oob.html",
+        {
+            "panels": panels,
+            "summary": summary,
+            "steps": wizard.steps_for(algorithm),
+            "loose": [p for p in loose if _loose_step(p.pointer, p.code) == step],
+        },
+    )
 
 
 def _attachment_context(algorithm: Algorithm) -> dict:
@@ -273,6 +302,8 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
             "filings/wizard/_saved.html",
             {"result": result, "prefix": wizard.prefix(kind, pk), "now": timezone.localtime()},
         )
+        # The page reloads its checks: a saved value may fix or cause a problem elsewhere.
+        response["HX-Trigger"] = "suanbei:saved"
         return response
     if result.errors:
         messages.warning(

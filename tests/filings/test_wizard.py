@@ -382,3 +382,36 @@ def test_the_demo_algorithm_reports_no_errors(client):
         body.find("check-results") : body.find("check-results") + 3000
     ]
     assert Provider.objects.filter(workspace=ws).count() == 1
+
+
+class TestChecksFragment:
+    def url(self, algorithm, step="entity"):
+        return reverse("filings:wizard-checks", args=[algorithm.workspace.slug, algorithm.pk, step])
+
+    def test_it_puts_each_problem_beside_its_field_and_updates_the_badges(self, client, editor, algorithm):
+        client.force_login(editor)
+        body = client.get(self.url(algorithm), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        field_id = f"ck-id_provider-{algorithm.provider.pk}-legal_rep_name"
+        start = body.index(f'id="{field_id}"')
+        assert 'data-check="required"' in body[start : body.index("</div>", start + 200) + 6]
+        assert 'id="badge-entity" hx-swap-oob="true"' in body and "text-bg-danger" in body
+
+    def test_the_step_page_loads_it_after_rendering(self, client, editor, algorithm):
+        client.force_login(editor)
+        body = client.get(step_url(algorithm, "entity")).content.decode()
+        assert f'hx-get="{self.url(algorithm)}"' in body
+        assert 'data-check="required"' not in body
+
+    def test_it_is_scoped(self, client, algorithm):
+        assert client.get(self.url(algorithm)).status_code == 302
+        client.force_login(MembershipFactory(workspace=WorkspaceFactory()).user)
+        assert client.get(self.url(algorithm)).status_code == 404
+
+    def test_an_unknown_step_is_404(self, client, editor, algorithm):
+        client.force_login(editor)
+        assert client.get(self.url(algorithm, "nope")).status_code == 404
+
+    def test_autosave_asks_the_page_to_recheck(self, client, editor, algorithm):
+        client.force_login(editor)
+        response = post_panel(client, "provider", algorithm.provider, htmx=True, **provider_data(algorithm.provider))
+        assert response["HX-Trigger"] == "suanbei:saved"
