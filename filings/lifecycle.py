@@ -66,7 +66,7 @@ def allowed_targets(source: str, role: str | None = None) -> list[str]:
     ]
 
 
-def apply_transition(filing, target: str, *, role: str, **fields) -> None:
+def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> None:
     """Move `filing` to `target`, or raise InvalidTransition / PermissionDenied.
 
     The row is locked and its status re-read, so two people pressing
@@ -91,7 +91,32 @@ def apply_transition(filing, target: str, *, role: str, **fields) -> None:
             )
         for name, value in fields.items():
             setattr(current, name, value)
+        if target == S.APPROVED:
+            # Approval freezes the data as it is now; any later change withdraws it (filings.versions).
+            from .versions import freeze
+
+            current.approved_version = freeze(current, by=by)
+        if target == S.FILED:
+            current.filed_version = current.approved_version or freeze_current(current, by)
+        source_label = current.get_status_display()
         current.status = target
         current.full_clean()
         current.save()
+        from .models import Activity
+
+        Activity.objects.create(
+            workspace_id=current.workspace_id,
+            algorithm_id=current.algorithm_id,
+            filing=current,
+            actor=by,
+            verb=Activity.Verb.TRANSITION,
+            detail=f"{source_label} → {current.get_status_display()}",
+            data={"from": transition.source, "to": target},
+        )
     filing.refresh_from_db()
+
+
+def freeze_current(filing, by):
+    from .versions import freeze
+
+    return freeze(filing, by=by)

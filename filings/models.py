@@ -478,6 +478,23 @@ class Filing(WorkspaceOwned):
             "A change filing is due 10 working days after the change; a cancellation 20 after service ends."
         ),
     )
+    # Approval freezes the data (the PDF renders from it); filing keeps what the CAC received.
+    approved_version = models.ForeignKey(
+        "SnapshotVersion",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    filed_version = models.ForeignKey(
+        "SnapshotVersion",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     history = HistoricalRecords()
 
@@ -501,10 +518,10 @@ class Filing(WorkspaceOwned):
 
         return allowed_targets(self.status, role)
 
-    def transition(self, to: str, *, role: str, **fields) -> None:
+    def transition(self, to: str, *, role: str, by=None, **fields) -> None:
         from .lifecycle import apply_transition
 
-        apply_transition(self, to, role=role, **fields)
+        apply_transition(self, to, role=role, by=by, **fields)
 
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
@@ -583,3 +600,63 @@ class PendingInput(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.target}#{self.object_id}: {', '.join(self.data)}"
+
+
+class SnapshotVersion(WorkspaceOwned):
+    """One version of an algorithm's filing data: its snapshot and attachments,
+    recorded whenever they change (filings.versions)."""
+
+    algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="versions")
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    data = models.JSONField(_("data"))  # {"snapshot": …, "attachments": […]}
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["algorithm_id", "pk"]
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        indexes = [models.Index(fields=["algorithm", "-id"], name="version_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm_id} · {self.digest[:12]} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Activity(WorkspaceOwned):
+    """What happened in a workspace, for its feed and notifications."""
+
+    class Verb(models.TextChoices):
+        TRANSITION = "transition", _("changed the status")
+        APPROVAL_WITHDRAWN = "approval_withdrawn", _("approval withdrawn")
+        REVIEW_REQUESTED = "review_requested", _("requested a review")
+        COMMENTED = "commented", _("commented")
+        RESOLVED = "resolved", _("resolved a comment")
+        APPROVED = "approved", _("approved")
+        CHANGES_REQUESTED = "changes_requested", _("requested changes")
+        RETURNED = "returned", _("recorded a return for correction")
+        FILED = "filed", _("recorded the filing number")
+        MEMBER = "member", _("changed the members")
+        OTHER = "other", _("other")
+
+    algorithm = models.ForeignKey(
+        Algorithm, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(_("what"), max_length=32, choices=Verb.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="activity_feed")]
+
+    def __str__(self) -> str:
+        return f"{self.get_verb_display()}: {self.detail[:60]}"

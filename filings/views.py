@@ -240,7 +240,7 @@ def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, _("Choose an action."))
         return redirect("filings:algorithm", slug=slug, pk=filing.algorithm_id)
     try:
-        filing.transition(form.cleaned_data["to"], role=access.role)
+        filing.transition(form.cleaned_data["to"], role=access.role, by=request.user)
     except InvalidTransition as error:
         messages.error(request, str(error))
     except PermissionDenied as error:

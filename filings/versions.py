@@ -1,0 +1,296 @@
+"""Versions of each algorithm's filing data, diffs between them, and the
+guarantee that no path changes approved content silently.
+
+Every write to the data of a filing (a form, an autosave, an import, an
+assessment answer, an attachment, the admin) saves a model; the receivers
+below note which algorithms it touches, and after the transaction commits
+each of them is snapshotted once. A new digest means a new version; if the
+algorithm's filing was approved from another digest, the approval is
+withdrawn and the activity feed says what changed.
+
+Signals are the exception to our rule of explicit calls here, on purpose:
+the guarantee has to hold for every path, including ones added later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
+
+from . import interchange
+from .choices import FilingStatus
+from .models import (
+    Activity,
+    Algorithm,
+    Attachment,
+    Deployment,
+    Disclosure,
+    Filing,
+    ManagementSystem,
+    Provider,
+    Service,
+    SnapshotVersion,
+    ThirdPartyModel,
+)
+
+# ---------------------------------------------------------------------------
+# Content and digest
+# ---------------------------------------------------------------------------
+
+
+def content(algorithm: Algorithm) -> dict:
+    """What a reviewer approves: the snapshot without its lifecycle records, and the attachments."""
+    snapshot = interchange.algorithm_snapshot(algorithm)
+    for provider in snapshot["providers"]:
+        for data in provider["algorithms"]:
+            data.pop("filings", None)
+    files = Attachment.objects.filter(algorithm=algorithm) | Attachment.objects.filter(
+        provider_id=algorithm.provider_id
+    )
+    attachments = sorted(
+        (
+            {"slot": a.slot, "name": a.original_name, "sha256": a.sha256, "item": a.assessment_item}
+            for a in files.only("slot", "original_name", "sha256", "assessment_item")
+        ),
+        key=lambda a: (a["slot"], a["name"], a["sha256"]),
+    )
+    return {"snapshot": snapshot, "attachments": attachments}
+
+
+def digest(data: dict) -> str:
+    return hashlib.sha256(interchange.canonical_json(data)).hexdigest()
+
+
+def record(algorithm: Algorithm, *, by=None) -> SnapshotVersion:
+    """The current version of the algorithm's data, recorded when it is new."""
+    data = content(algorithm)
+    value = digest(data)
+    latest = SnapshotVersion.objects.filter(algorithm=algorithm).order_by("-pk").first()
+    if latest is not None and latest.digest == value:
+        return latest
+    return SnapshotVersion.objects.create(
+        workspace_id=algorithm.workspace_id,
+        algorithm=algorithm,
+        digest=value,
+        data=data,
+        created_by=by,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Diffs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    pointer: str
+    before: Any
+    after: Any
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed"
+
+
+def _escape(part) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _walk(before: Any, after: Any, pointer: str, out: list[Change]) -> None:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in list(before) + [k for k in after if k not in before]:
+            _walk(before.get(key), after.get(key), f"{pointer}/{_escape(key)}", out)
+        return
+    if isinstance(before, list) and isinstance(after, list):
+        objects = any(isinstance(v, dict) for v in before + after)
+        if objects:
+            for i in range(max(len(before), len(after))):
+                _walk(
+                    before[i] if i < len(before) else None,
+                    after[i] if i < len(after) else None,
+                    f"{pointer}/{i}",
+                    out,
+                )
+            return
+    if before != after:
+        out.append(Change(pointer, before, after))
+
+
+def diff(before: dict, after: dict) -> list[Change]:
+    """Field-level differences between two version datas, by JSON Pointer.
+
+    Lists of objects (functions, models, answers) are compared item by item,
+    lists of codes or texts (modalities, access paths) as one value, and
+    attachments as a set of files.
+    """
+    out: list[Change] = []
+    _walk(before.get("snapshot", {}), after.get("snapshot", {}), "/snapshot", out)
+    files_before = {(a["slot"], a["name"], a["sha256"]): a for a in before.get("attachments", [])}
+    files_after = {(a["slot"], a["name"], a["sha256"]): a for a in after.get("attachments", [])}
+    for key in files_before.keys() - files_after.keys():
+        out.append(Change(f"/attachments/{_escape(key[0])}", files_before[key], None))
+    for key in files_after.keys() - files_before.keys():
+        out.append(Change(f"/attachments/{_escape(key[0])}", None, files_after[key]))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Approval: freeze, and withdraw on any change
+# ---------------------------------------------------------------------------
+
+
+def freeze(filing: Filing, *, by=None) -> SnapshotVersion:
+    """The version an approval (or a filing) stands for."""
+    return record(filing.algorithm, by=by)
+
+
+def _actor():
+    from simple_history.models import HistoricalRecords
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def check_algorithm(algorithm: Algorithm, *, by=None) -> SnapshotVersion:
+    """Record the current version; withdraw an approval it no longer matches."""
+    version = record(algorithm, by=by)
+    filing = algorithm.filings.order_by("-created_at", "-pk").first()
+    if (
+        filing is None
+        or filing.status != FilingStatus.APPROVED
+        or filing.approved_version_id is None
+    ):
+        return version
+    if filing.approved_version.digest == version.digest:
+        return version
+    changes = diff(filing.approved_version.data, version.data)
+    with transaction.atomic():
+        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        if locked.status != FilingStatus.APPROVED:
+            return version
+        locked.status = FilingStatus.DRAFT
+        locked.save(update_fields=["status", "updated_at"])
+        fields = ", ".join(c.pointer.rsplit("/", 1)[-1] for c in changes[:5]) or _("attachments")
+        Activity.objects.create(
+            workspace_id=algorithm.workspace_id,
+            algorithm=algorithm,
+            filing=locked,
+            actor=by,
+            verb=Activity.Verb.APPROVAL_WITHDRAWN,
+            detail=_("The approval was withdrawn because the data changed after it: %(fields)s.")
+            % {"fields": fields},
+            data={"pointers": [c.pointer for c in changes[:50]], "version": version.pk},
+        )
+    return version
+
+
+def _affected(instance) -> set[int]:
+    if isinstance(instance, Algorithm):
+        return {instance.pk}
+    if isinstance(instance, Provider | ManagementSystem):
+        provider_id = instance.pk if isinstance(instance, Provider) else instance.provider_id
+        return set(Algorithm.objects.filter(provider_id=provider_id).values_list("pk", flat=True))
+    if isinstance(instance, Service):
+        return set(
+            Deployment.objects.filter(service_id=instance.pk).values_list("algorithm_id", flat=True)
+        )
+    if isinstance(instance, Deployment | ThirdPartyModel | Disclosure):
+        return {instance.algorithm_id}
+    if isinstance(instance, Attachment):
+        if instance.algorithm_id:
+            return {instance.algorithm_id}
+        return set(
+            Algorithm.objects.filter(provider_id=instance.provider_id).values_list("pk", flat=True)
+        )
+    from assessments.models import Answer, Assessment, Risk
+
+    if isinstance(instance, Assessment):
+        return {instance.algorithm_id}
+    if isinstance(instance, Answer | Risk):
+        return set(
+            Assessment.objects.filter(pk=instance.assessment_id).values_list(
+                "algorithm_id", flat=True
+            )
+        )
+    return set()
+
+
+class _Batch:
+    """The algorithms touched in one transaction, versioned once after it commits.
+
+    It is registered as the transaction's on-commit callback and found again
+    there, so a rolled-back transaction takes its batch with it.
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.by = None
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        for algorithm in Algorithm.objects.filter(pk__in=self.ids).select_related("provider"):
+            check_algorithm(algorithm, by=self.by)
+
+
+def _batch() -> _Batch:
+    connection = transaction.get_connection()
+    for entry in connection.run_on_commit:
+        if isinstance(entry[1], _Batch) and not entry[1].done:
+            return entry[1]
+    batch = _Batch()
+    transaction.on_commit(batch)  # runs at once outside a transaction, when filled below
+    return batch
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return  # loading fixtures
+    try:
+        ids = _affected(instance)
+    except Exception:  # noqa: BLE001 - a half-deleted parent: nothing left to version
+        return
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        batch = _Batch()
+        batch.ids, batch.by = ids, _actor()
+        batch()
+        return
+    batch = _batch()
+    batch.ids |= ids
+    batch.by = batch.by or _actor()
+
+
+def connect() -> None:
+    from assessments.models import Answer, Assessment, Risk
+
+    for model in (
+        Provider,
+        ManagementSystem,
+        Service,
+        Algorithm,
+        Deployment,
+        ThirdPartyModel,
+        Disclosure,
+        Attachment,
+        Assessment,
+        Answer,
+        Risk,
+    ):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"versions-save-{model._meta.label}")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"versions-delete-{model._meta.label}"
+        )
