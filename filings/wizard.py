@@ -9,6 +9,7 @@ never loses what was typed and the model never holds an invalid value.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -104,6 +105,10 @@ class Panel:
     def prefix(self) -> str:
         return prefix(self.kind.kind, self.obj.pk)
 
+    @property
+    def base(self) -> str:
+        return panel_base(self.kind.kind, self.obj)
+
 
 def build_panel(
     kind: str, obj: models.Model, pending: PendingInput | None = None, **extra
@@ -138,14 +143,80 @@ class SaveResult:
     saved: list[str]
     errors: dict[str, list[str]]
     form: wf.PanelForm
+    base: str = ""  # the panel's values after the save, for the next one
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
-def save_panel(kind: str, obj: models.Model, data, *, user=None) -> SaveResult:
-    """Store the valid values of a posted panel and keep the invalid ones pending."""
-    panel_kind = PANEL_KINDS[kind]
-    form = panel_kind.form(
-        data, instance=type(obj).objects.get(pk=obj.pk), prefix=prefix(kind, obj.pk)
+@dataclass(frozen=True)
+class Conflict:
+    """A field someone else saved since this form was loaded, with both values."""
+
+    name: str
+    label: str
+    mine: str
+    theirs: str
+    by: str
+    at: object
+    theirs_input: str | None = (
+        None  # what to put back into the field for "use theirs"; None: not a single input
     )
+
+
+def _jsonable(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _stored(kind: str, obj: models.Model) -> dict:
+    return {name: _jsonable(getattr(obj, name)) for name in PANEL_KINDS[kind].form.base_fields}
+
+
+def panel_base(kind: str, obj: models.Model) -> str:
+    """The panel's stored values when its form was loaded (or last saved), as
+    compact JSON: the common ancestor of a three-way comparison on save."""
+    return json.dumps(
+        _stored(kind, obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+
+
+def _display(form: wf.PanelForm, name: str, value) -> str:
+    field = form.fields[name]
+    if isinstance(value, list):
+        labels = dict(getattr(field, "choices", []) or [])
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, models.Model):
+        return str(value)
+    choices = dict(getattr(field, "choices", []) or [])
+    if value in choices and value not in ("", None):
+        return str(choices[value])
+    return "" if value is None else str(value)
+
+
+def _last_author(obj: models.Model) -> tuple[str, object]:
+    record = obj.history.order_by("-history_date").select_related("history_user").first()
+    if record is None:
+        return "", None
+    user = record.history_user
+    return (user.get_username() if user else ""), record.history_date
+
+
+def save_panel(
+    kind: str, obj: models.Model, data, *, user=None, base: str | None = None
+) -> SaveResult:
+    """Store the valid values of a posted panel and keep the invalid ones pending.
+
+    `base` holds the panel's values when its form was loaded (or last saved).
+    A field someone else has saved since, to a value other than the one
+    posted, is a conflict: then nothing is saved, and the conflicts come back
+    with both values, for the user to take either or merge. Fields only one
+    side changed merge by themselves.
+    """
+    panel_kind = PANEL_KINDS[kind]
+    # The form validates a copy: ModelForm writes posted values into its instance.
+    form = panel_kind.form(data, instance=copy.copy(obj), prefix=prefix(kind, obj.pk))
     form.is_valid()
     errors = {name: list(messages) for name, messages in form.errors.items() if name in form.fields}
     valid = {
@@ -155,6 +226,10 @@ def save_panel(kind: str, obj: models.Model, data, *, user=None) -> SaveResult:
     }
     with transaction.atomic():
         fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if base:
+            conflicts = _conflicts(kind, form, fresh, valid, errors, base)
+            if conflicts:
+                return SaveResult(saved=[], errors={}, form=form, base=base, conflicts=conflicts)
         changed = [name for name, value in valid.items() if getattr(fresh, name) != value]
         for name in changed:
             setattr(fresh, name, valid[name])
@@ -165,7 +240,45 @@ def save_panel(kind: str, obj: models.Model, data, *, user=None) -> SaveResult:
         _keep_pending(kind, fresh, form, errors, user)
     for name in changed:
         setattr(obj, name, valid[name])
-    return SaveResult(saved=changed, errors=errors, form=form)
+    return SaveResult(saved=changed, errors=errors, form=form, base=panel_base(kind, fresh))
+
+
+def _conflicts(
+    kind: str, form: wf.PanelForm, fresh: models.Model, valid: dict, errors: dict, base: str
+) -> list[Conflict]:
+    stored = _stored(kind, fresh)
+    try:
+        ancestor = json.loads(base)
+    except ValueError:
+        ancestor = {}  # unreadable: every difference counts as theirs
+    conflicts = []
+    by = at = None
+    for name in form.fields:
+        if name in ancestor and ancestor[name] == stored[name]:
+            continue  # nobody else changed it
+        theirs = getattr(fresh, name)
+        mine = valid[name] if name in valid else form[name].data
+        if name in valid and mine == theirs:
+            continue
+        if name in errors and str(mine) == str(_jsonable(theirs)):
+            continue
+        if by is None:
+            by, at = _last_author(fresh)
+        prepared = form.fields[name].prepare_value(theirs)
+        conflicts.append(
+            Conflict(
+                name=name,
+                label=str(form.fields[name].label),
+                mine=_display(form, name, mine),
+                theirs=_display(form, name, theirs),
+                by=by,
+                at=at,
+                theirs_input=None
+                if isinstance(prepared, list | tuple)
+                else str(_jsonable(prepared) or ""),
+            )
+        )
+    return conflicts
 
 
 def _keep_pending(kind: str, obj: models.Model, form: wf.PanelForm, errors: dict, user) -> None:

@@ -295,12 +295,29 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
     access = get_access(request, slug)
     obj = _get_panel_object(access, kind, pk)
     access.require_edit()
-    result = wizard.save_panel(kind, obj, request.POST, user=request.user)
+    result = wizard.save_panel(
+        kind, obj, request.POST, user=request.user, base=request.POST.get("_base")
+    )
+    if result.conflicts and not request.htmx:
+        return render(
+            request,
+            "filings/wizard/conflict_page.html",
+            {"workspace": access.workspace, "access": access, "result": result, "kind": kind, "obj": obj,
+             "prefix": wizard.prefix(kind, pk), "current_base": wizard.panel_base(kind, obj),
+             "back": request.POST.get("_next") or request.META.get("HTTP_REFERER", "")},
+            status=409,
+        )  # fmt: skip
     if request.htmx:
         response = render(
             request,
             "filings/wizard/_saved.html",
-            {"result": result, "prefix": wizard.prefix(kind, pk), "now": timezone.localtime()},
+            {
+                "result": result,
+                "prefix": wizard.prefix(kind, pk),
+                "now": timezone.localtime(),
+                # Nothing was saved on a conflict, so `obj` still holds the stored values.
+                "current_base": wizard.panel_base(kind, obj) if result.conflicts else result.base,
+            },
         )
         # The page reloads its checks: a saved value may fix or cause a problem elsewhere.
         response["HX-Trigger"] = "suanbei:saved"

@@ -136,3 +136,38 @@
     }
   });
 })();
+
+/*
+ * Edit conflicts (filings/wizard/_conflict.html): "Use theirs" copies the
+ * other person's value into the field; "Save my version" saves the form as
+ * it now stands against the version that is stored now.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var use = event.target.closest("[data-use-theirs]");
+    if (use) {
+      var field = document.getElementById(use.getAttribute("data-use-theirs"));
+      if (field && "value" in field) {
+        field.value = use.getAttribute("data-value");
+        use.disabled = true;
+      }
+      return;
+    }
+    var keep = event.target.closest("[data-keep-mine]");
+    if (keep) {
+      var prefix = keep.getAttribute("data-keep-mine");
+      var base = document.getElementById("base-" + prefix);
+      if (base) {
+        base.value = keep.getAttribute("data-base");
+        var form = base.form;
+        if (window.htmx) {
+          window.htmx.trigger(form, "change");
+        } else {
+          form.requestSubmit();
+        }
+      }
+    }
+  });
+})();
