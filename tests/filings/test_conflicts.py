@@ -1,8 +1,8 @@
 """No lost edits: a save made from a stale form is refused with both values."""
 
 import pytest
-from django.utils.html import escape
 from django.urls import reverse
+from django.utils.html import escape
 
 from filings import wizard
 from tests.factories import AlgorithmFactory, DeploymentFactory, ProviderFactory
