@@ -318,6 +318,7 @@ def export_workspace(
     *,
     exported_at: dt.datetime | None = None,
     only_algorithm: Algorithm | None = None,
+    only_algorithms: set[int] | None = None,
     locations: dict | None = None,
 ) -> dict:
     """The interchange document of a workspace.
@@ -331,6 +332,9 @@ def export_workspace(
     if only_algorithm is not None:
         providers = providers.filter(pk=only_algorithm.provider_id)
         algorithms = algorithms.filter(pk=only_algorithm.pk)
+    if only_algorithms is not None:
+        providers = providers.filter(algorithms__pk__in=only_algorithms).distinct()
+        algorithms = algorithms.filter(pk__in=only_algorithms)
     providers = providers.order_by("pk").prefetch_related(
         models.Prefetch("services", queryset=Service.objects.order_by("pk")),
         models.Prefetch("algorithms", queryset=algorithms),
@@ -390,6 +394,41 @@ def algorithm_snapshot(algorithm: Algorithm, *, locations: dict | None = None) -
     document = export_workspace(algorithm.workspace, only_algorithm=algorithm, locations=locations)
     document.pop("exported_at")
     return document
+
+
+def algorithm_snapshots(workspace: Workspace, algorithm_ids: set[int]) -> dict[int, dict]:
+    """The snapshots of many algorithms from one export: equal, key for key, to
+    what algorithm_snapshot gives for each (the keys are renumbered as if each
+    had been exported alone)."""
+    locations: dict = {}
+    document = export_workspace(workspace, only_algorithms=set(algorithm_ids), locations=locations)
+    document.pop("exported_at")
+    pk_at = {
+        pointer: pk for (model_name, pk), pointer in locations.items() if model_name == "algorithm"
+    }
+    snapshots = {}
+    for i, provider in enumerate(document["providers"]):
+        renumber = {
+            service["key"]: f"s{n}" for n, service in enumerate(provider["services"], start=1)
+        }
+        services = [
+            {**service, "key": renumber[service["key"]]} for service in provider["services"]
+        ]
+        for k, algorithm in enumerate(provider["algorithms"]):
+            alone = {
+                **algorithm,
+                "key": "a1",
+                "deployments": [
+                    {**d, "service": renumber[d["service"]]} for d in algorithm["deployments"]
+                ],
+            }
+            snapshots[pk_at[f"/providers/{i}/algorithms/{k}"]] = {
+                **document,
+                "providers": [
+                    {**provider, "key": "p1", "services": services, "algorithms": [alone]}
+                ],
+            }
+    return snapshots
 
 
 def field_pointer(model: type[models.Model], attr: str) -> str | None:
@@ -932,7 +971,25 @@ def _save(
     return obj
 
 
+def _later(leaves: dict, obj: models.Model, result: ImportResult, **parents) -> None:
+    """Queue a new leaf object (it has no children) for one bulk insert per model."""
+    for attr, value in parents.items():
+        setattr(obj, attr, value)
+    leaves.setdefault(type(obj), []).append(obj)
+    result.count(result.created, type(obj))
+
+
+def _save_leaves(leaves: dict, by=None) -> None:
+    # One insert per model, with its history rows; the algorithms they hang on
+    # were saved one by one, so the version check (filings.versions) sees them.
+    from simple_history.utils import bulk_create_with_history
+
+    for model, objects in leaves.items():
+        bulk_create_with_history(objects, model, batch_size=500, default_user=by)
+
+
 def _save_provider(p: dict, workspace: Workspace, result: ImportResult, *, merge: bool) -> None:
+    leaves: dict = {}
     provider = _save(
         p["provider"].obj,
         _match(Provider, p["provider"].obj, merge, workspace=workspace),
@@ -945,7 +1002,7 @@ def _save_provider(p: dict, workspace: Workspace, result: ImportResult, *, merge
         if replaced:
             result.count(result.replaced, ManagementSystem, replaced)
         for planned in p["systems"]:
-            _save(planned.obj, None, "management_system", result, provider=provider)
+            _later(leaves, planned.obj, result, provider=provider)
     for planned in p["services"]:
         planned.obj = _save(
             planned.obj,
@@ -971,25 +1028,25 @@ def _save_provider(p: dict, workspace: Workspace, result: ImportResult, *, merge
                 if n:
                     result.count(result.replaced, model, n)
         for planned in a["deployments"]:
-            _save(
+            _later(
+                leaves,
                 planned.obj,
-                None,
-                "deployment",
                 result,
                 algorithm=algorithm,
                 service=planned.parents["service"].obj,
             )
         for planned in a["third_party_models"]:
-            _save(planned.obj, None, "third_party_model", result, algorithm=algorithm)
+            _later(leaves, planned.obj, result, algorithm=algorithm)
         if a["disclosure"] is not None:
-            _save(a["disclosure"].obj, None, "disclosure", result, algorithm=algorithm)
+            _later(leaves, a["disclosure"].obj, result, algorithm=algorithm)
         for planned in a["filings"]:
-            _save(planned.obj, None, "filing", result, algorithm=algorithm)
+            _later(leaves, planned.obj, result, algorithm=algorithm)
         if a["assessment"] is not None:
             assessment = _save(
                 a["assessment"]["assessment"].obj, None, "assessment", result, algorithm=algorithm
             )
             for planned in a["assessment"]["answers"]:
-                _save(planned.obj, None, "answer", result, assessment=assessment)
+                _later(leaves, planned.obj, result, assessment=assessment)
             for planned in a["assessment"]["risks"]:
-                _save(planned.obj, None, "risk", result, assessment=assessment)
+                _later(leaves, planned.obj, result, assessment=assessment)
+    _save_leaves(leaves)

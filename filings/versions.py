@@ -45,30 +45,49 @@ from .models import (
 
 def content(algorithm: Algorithm) -> dict:
     """What a reviewer approves: the snapshot without its lifecycle records, and the attachments."""
-    snapshot = interchange.algorithm_snapshot(algorithm)
-    for provider in snapshot["providers"]:
-        for data in provider["algorithms"]:
-            data.pop("filings", None)
-    files = Attachment.objects.filter(algorithm=algorithm) | Attachment.objects.filter(
-        provider_id=algorithm.provider_id
+    return contents(algorithm.workspace, [algorithm])[algorithm.pk]
+
+
+def contents(workspace, algorithms) -> dict[int, dict]:
+    """content() of several algorithms of one workspace, with a fixed number of queries."""
+    ids = {a.pk for a in algorithms}
+    snapshots = interchange.algorithm_snapshots(workspace, ids)
+    provider_of = {a.pk: a.provider_id for a in algorithms}
+    files = Attachment.objects.filter(algorithm_id__in=ids) | Attachment.objects.filter(
+        provider_id__in=set(provider_of.values())
     )
-    attachments = sorted(
-        (
-            {"slot": a.slot, "name": a.original_name, "sha256": a.sha256, "item": a.assessment_item}
-            for a in files.only("slot", "original_name", "sha256", "assessment_item")
-        ),
-        key=lambda a: (a["slot"], a["name"], a["sha256"]),
-    )
-    return {"snapshot": snapshot, "attachments": attachments}
+    by_algorithm: dict[int, list] = {pk: [] for pk in ids}
+    for a in files.only(
+        "slot", "original_name", "sha256", "assessment_item", "algorithm_id", "provider_id"
+    ):
+        entry = {
+            "slot": a.slot,
+            "name": a.original_name,
+            "sha256": a.sha256,
+            "item": a.assessment_item,
+        }
+        for pk in ids:
+            if a.algorithm_id == pk or (a.provider_id and a.provider_id == provider_of[pk]):
+                by_algorithm[pk].append(entry)
+    out = {}
+    for pk in ids:
+        snapshot = snapshots[pk]
+        for provider in snapshot["providers"]:
+            provider["algorithms"] = [
+                {k: v for k, v in a.items() if k != "filings"} for a in provider["algorithms"]
+            ]
+        attachments = sorted(by_algorithm[pk], key=lambda a: (a["slot"], a["name"], a["sha256"]))
+        out[pk] = {"snapshot": snapshot, "attachments": attachments}
+    return out
 
 
 def digest(data: dict) -> str:
     return hashlib.sha256(interchange.canonical_json(data)).hexdigest()
 
 
-def record(algorithm: Algorithm, *, by=None) -> SnapshotVersion:
+def record(algorithm: Algorithm, *, by=None, data: dict | None = None) -> SnapshotVersion:
     """The current version of the algorithm's data, recorded when it is new."""
-    data = content(algorithm)
+    data = content(algorithm) if data is None else data
     value = digest(data)
     latest = SnapshotVersion.objects.filter(algorithm=algorithm).order_by("-pk").first()
     if latest is not None and latest.digest == value:
@@ -162,9 +181,9 @@ def _actor():
     return user if user is not None and user.is_authenticated else None
 
 
-def check_algorithm(algorithm: Algorithm, *, by=None) -> SnapshotVersion:
+def check_algorithm(algorithm: Algorithm, *, by=None, data: dict | None = None) -> SnapshotVersion:
     """Record the current version; withdraw an approval it no longer matches."""
-    version = record(algorithm, by=by)
+    version = record(algorithm, by=by, data=data)
     filing = algorithm.filings.order_by("-created_at", "-pk").first()
     if (
         filing is None
@@ -240,8 +259,16 @@ class _Batch:
 
     def __call__(self) -> None:
         self.done = True
-        for algorithm in Algorithm.objects.filter(pk__in=self.ids).select_related("provider"):
-            check_algorithm(algorithm, by=self.by)
+        algorithms = list(
+            Algorithm.objects.filter(pk__in=self.ids).select_related("provider", "workspace")
+        )
+        by_workspace: dict[int, list[Algorithm]] = {}
+        for algorithm in algorithms:
+            by_workspace.setdefault(algorithm.workspace_id, []).append(algorithm)
+        for group in by_workspace.values():
+            datas = contents(group[0].workspace, group)
+            for algorithm in group:
+                check_algorithm(algorithm, by=self.by, data=datas[algorithm.pk])
 
 
 def _batch() -> _Batch:

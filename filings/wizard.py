@@ -100,6 +100,8 @@ class Panel:
     errors: dict[str, list[str]] = field(default_factory=dict)
     title: str = ""
     deletable: bool = False
+    field_problems: dict = field(default_factory=dict)
+    field_notes: dict = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:

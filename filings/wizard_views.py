@@ -19,6 +19,7 @@ from . import interchange, wizard
 from .choices import PROVIDER_SLOTS, AttachmentSlot
 from .forms import AttachmentForm
 from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
+from .services import attachment_slots, registry_lookup
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
@@ -28,7 +29,6 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
 def _problems(algorithm: Algorithm) -> tuple[list, dict]:
     """Checks on the algorithm's snapshot, and where each object sits in it."""
     from .checks import run_checks
-    from .services import attachment_slots, registry_lookup
 
     locations: dict = {}
     document = interchange.algorithm_snapshot(algorithm, locations=locations)
@@ -217,6 +217,25 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
     return render(request, f"filings/wizard/step_{step}.html", context)
 
 
+def _registry_notes(panels: list[wizard.Panel]) -> None:
+    """Beside a third-party model's filing number: the CAC listing it matches."""
+    lookup = registry_lookup()
+    for panel in panels:
+        if panel.kind.kind != "third-party-model" or not panel.obj.filing_number or lookup is None:
+            continue
+        found = lookup(panel.obj.filing_number)
+        if found and found["status"] == "found":
+            record = found["record"]
+            panel.field_notes = {
+                "filing_number": _("Listed by the CAC (%(batch)s): %(algorithm)s · %(entity)s")
+                % {
+                    "batch": record.batch,
+                    "algorithm": record.algorithm_name,
+                    "entity": record.entity_name,
+                }
+            }
+
+
 @login_required
 def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
     """The checks of one step as out-of-band fragments: the messages beside each
@@ -228,6 +247,7 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
         raise Http404
     panels = _panels(step, algorithm)
     _problems_, _locations, summary, loose = _checked(algorithm, panels)
+    _registry_notes(panels)
     return render(
         request,
         "filings/wizard/_checks_oob.html",

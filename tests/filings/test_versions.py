@@ -167,3 +167,11 @@ class TestDiff:
         assert versions.record(algorithm) == first
         assert versions.diff(first.data, versions.content(algorithm)) == []
         assert SnapshotVersion.objects.filter(algorithm=algorithm).count() == 1
+
+
+def test_many_snapshots_at_once_equal_each_alone():
+    workspace = load_demo()
+    algorithms = list(Algorithm.objects.filter(workspace=workspace))
+    many = interchange.algorithm_snapshots(workspace, {a.pk for a in algorithms})
+    assert all(many[a.pk] == interchange.algorithm_snapshot(a) for a in algorithms)
+    assert versions.contents(workspace, algorithms)[algorithms[0].pk] == versions.content(algorithms[0])

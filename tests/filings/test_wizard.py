@@ -388,7 +388,9 @@ class TestChecksFragment:
     def url(self, algorithm, step="entity"):
         return reverse("filings:wizard-checks", args=[algorithm.workspace.slug, algorithm.pk, step])
 
-    def test_it_puts_each_problem_beside_its_field_and_updates_the_badges(self, client, editor, algorithm):
+    def test_it_puts_each_problem_beside_its_field_and_updates_the_badges(
+        self, client, editor, algorithm
+    ):
         client.force_login(editor)
         body = client.get(self.url(algorithm), HTTP_ACCEPT_LANGUAGE="en").content.decode()
         field_id = f"ck-id_provider-{algorithm.provider.pk}-legal_rep_name"
@@ -413,5 +415,39 @@ class TestChecksFragment:
 
     def test_autosave_asks_the_page_to_recheck(self, client, editor, algorithm):
         client.force_login(editor)
-        response = post_panel(client, "provider", algorithm.provider, htmx=True, **provider_data(algorithm.provider))
+        response = post_panel(
+            client, "provider", algorithm.provider, htmx=True, **provider_data(algorithm.provider)
+        )
         assert response["HX-Trigger"] == "suanbei:saved"
+
+
+class TestThirdPartyRegistry:
+    def test_a_listed_number_shows_its_vendor_and_algorithm_and_an_absent_one_warns(
+        self, client, editor, algorithm, tmp_path
+    ):
+        from registry.importer import import_registry
+        from tests.registry.csvs import listing, number, write_csv
+
+        path = write_csv(
+            tmp_path / "list.csv", [listing(7, batch="2026年5月", announcementDate="2026-05")]
+        )
+        import_registry(path)
+        listed = ThirdPartyModel.objects.create(
+            workspace=algorithm.workspace, algorithm=algorithm, name="示例模型", vendor="北京示例7科技有限公司",
+            filing_number=number(7), position=0,
+        )  # fmt: skip
+        absent = ThirdPartyModel.objects.create(
+            workspace=algorithm.workspace, algorithm=algorithm, name="另一模型", vendor="别家",
+            filing_number=number(8), position=1,
+        )  # fmt: skip
+        client.force_login(editor)
+        url = reverse(
+            "filings:wizard-checks", args=[algorithm.workspace.slug, algorithm.pk, "detail"]
+        )
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        listed_box = body[body.index(f'id="ck-id_third-party-model-{listed.pk}-filing_number"') :]
+        assert "示例个性化推荐算法7" in listed_box.split("</div>\n")[0] + listed_box[:600]
+        absent_box = body[body.index(f'id="ck-id_third-party-model-{absent.pk}-filing_number"') :][
+            :800
+        ]
+        assert 'data-check="third_party_not_listed"' in absent_box and "2026年5月" in absent_box
