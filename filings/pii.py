@@ -101,7 +101,9 @@ def record_view(request: HttpRequest, access, *, provider_id: int, fields) -> Au
 def note_full_view(request: HttpRequest, access, *, provider_id: int, field: str) -> None:
     """Record that this request shows `field` in full: one entry per request
     and provider, listing its fields, however many places render them."""
-    entries = request.__dict__.setdefault("_suanbei_pii_audit", {})
+    entries = getattr(request, "_suanbei_pii_audit", None)
+    if entries is None:
+        entries = request._suanbei_pii_audit = {}
     entry = entries.get(provider_id)
     if entry is None:
         entries[provider_id] = record_view(request, access, provider_id=provider_id, fields=[field])

@@ -96,11 +96,12 @@ def resident_id_warnings(value: str) -> list[str]:
         ric.get_birth_place(value)
     except (stdnum_errors.ValidationError, KeyError):
         # KeyError: python-stdnum's table has entries without a county for some codes (e.g. 110199).
+        # No digits of the number in the message: checks are shown to every role.
         return [
             _(
-                "Region code %(code)s is not listed for a birth in %(year)s; check the number against the ID card."
+                "The region code of this ID number is not listed for its year of birth; "
+                "check the number against the ID card."
             )
-            % {"code": value[:6], "year": value[6:10]}
         ]
     return []
 

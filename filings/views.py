@@ -24,7 +24,7 @@ from workdays.deadlines import deadline_status
 from workspaces.models import Role
 from workspaces.scoping import get_access, get_scoped_or_404
 
-from . import checks, copysheet, deadlines, interchange, lifecycle, obligations
+from . import checks, copysheet, deadlines, interchange, lifecycle, obligations, pii
 from .attachments import attachment_create
 from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
@@ -333,6 +333,9 @@ def workspace_export(request: HttpRequest, slug: str) -> HttpResponse:
         # The document carries full ID and mobile numbers, which viewers do not see.
         raise PermissionDenied
     text = interchange.dumps(interchange.export_workspace(access.workspace))
+    # The file carries the personal data in full: each download is in the audit log.
+    for provider_id in Provider.objects.in_workspace(access.workspace).values_list("pk", flat=True):
+        pii.record_view(request, access, provider_id=provider_id, fields=list(pii.PERSONAL_FIELDS))
     response = HttpResponse(text, content_type="application/json; charset=utf-8")
     stamp = timezone.localdate().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="{access.workspace.slug}-{stamp}.json"'

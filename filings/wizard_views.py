@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
-from . import interchange, wizard
+from . import interchange, pii, wizard
 from .choices import PROVIDER_SLOTS, AttachmentSlot
 from .forms import AttachmentForm
 from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
@@ -195,6 +195,8 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
     if step not in wizard.STEP_CODES:
         raise Http404
     panels = _panels(step, algorithm)
+    for panel in panels:
+        pii.mask_form_initial(panel.form, access, request=request)
     index = wizard.STEP_CODES.index(step)
     context = {
         "previous_step": wizard.STEP_CODES[index - 1] if index else None,

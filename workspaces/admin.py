@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Membership, Workspace
+from .models import AuditLog, Invitation, Membership, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,3 +25,32 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "workspace"]
     search_fields = ["user__username", "workspace__name"]
     autocomplete_fields = ["user", "workspace"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "workspace", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    list_select_related = ["workspace"]
+    search_fields = ["email", "workspace__name"]
+    exclude = ["token"]
+    readonly_fields = ["invited_by", "sent_at", "accepted_by", "accepted_at", "created_at"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: entries are written by filings.pii and never edited."""
+
+    list_display = ["created_at", "username", "workspace", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+    list_select_related = ["workspace"]
+    search_fields = ["username", "workspace__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

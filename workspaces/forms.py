@@ -3,7 +3,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .models import Workspace
+from .models import Role, Workspace
 
 
 class SignupForm(UserCreationForm):
@@ -25,3 +25,12 @@ class WorkspaceForm(forms.ModelForm):
                 _("Use lowercase letters, digits and hyphens only, e.g. acme-compliance.")
             )
         return slug
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EDITOR)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

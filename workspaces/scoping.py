@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import EDIT_ROLES, Membership, Workspace
+from .models import EDIT_ROLES, Membership, Role, Workspace
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,14 @@ class Access:
 
     def require_edit(self) -> None:
         if not self.can_edit:
+            raise PermissionDenied
+
+    @property
+    def is_owner(self) -> bool:
+        return self.membership.role == Role.OWNER
+
+    def require_owner(self) -> None:
+        if not self.is_owner:
             raise PermissionDenied
 
 

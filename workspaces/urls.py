@@ -6,4 +6,23 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("workspaces/new/", views.workspace_create, name="workspace-create"),
+    # /invitations/<token>/: the link in the invitation email
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    # /w/<slug>/members/
+    path("w/<slug:slug>/members/", views.members, name="members"),
+    path("w/<slug:slug>/members/<int:pk>/role/", views.member_role, name="member-role"),
+    path("w/<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    # /w/<slug>/invitations/
+    path("w/<slug:slug>/invitations/", views.invitation_create, name="invitation-create"),
+    path(
+        "w/<slug:slug>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    # /w/<slug>/providers/<pk>/reveal/<field>/: personal data in full, for reviewers
+    path(
+        "w/<slug:slug>/providers/<int:pk>/reveal/<slug:field>/",
+        views.reveal,
+        name="pii-reveal",
+    ),
 ]

@@ -303,3 +303,13 @@ class TestPages:
         response = client.get(reverse("interchange-schema"))
         assert response.status_code == 200
         assert response.json()["properties"]["format"] == {"const": "suanbei.workspace/1"}
+
+
+def test_an_export_download_is_in_the_audit_log(client):
+    from workspaces.models import AuditLog
+
+    workspace = load_demo()
+    client.force_login(workspace.memberships.get().user)
+    client.get(reverse("filings:export", args=["demo"]))
+    entry = AuditLog.objects.get()
+    assert entry.object_type == "provider" and "officer_mobile" in entry.fields

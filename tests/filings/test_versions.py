@@ -174,4 +174,6 @@ def test_many_snapshots_at_once_equal_each_alone():
     algorithms = list(Algorithm.objects.filter(workspace=workspace))
     many = interchange.algorithm_snapshots(workspace, {a.pk for a in algorithms})
     assert all(many[a.pk] == interchange.algorithm_snapshot(a) for a in algorithms)
-    assert versions.contents(workspace, algorithms)[algorithms[0].pk] == versions.content(algorithms[0])
+    assert versions.contents(workspace, algorithms)[algorithms[0].pk] == versions.content(
+        algorithms[0]
+    )
