@@ -47,8 +47,12 @@ def test_the_second_editor_sees_both_values_and_merges(live_server, page_factory
     settle(bob)
     conflict = bob.locator(".sb-conflict")
     expect(conflict).to_be_visible()
-    expect(conflict.locator("[data-conflict-field=summary] [data-theirs]")).to_contain_text("爱丽丝写的简介")
-    expect(conflict.locator("[data-conflict-field=summary] [data-mine]")).to_contain_text("鲍勃写的简介")
+    expect(conflict.locator("[data-conflict-field=summary] [data-theirs]")).to_contain_text(
+        "爱丽丝写的简介"
+    )
+    expect(conflict.locator("[data-conflict-field=summary] [data-mine]")).to_contain_text(
+        "鲍勃写的简介"
+    )
     algorithm.refresh_from_db()
     assert algorithm.summary.startswith("爱丽丝写的简介")  # nothing of bob's was saved
 
@@ -60,7 +64,10 @@ def test_the_second_editor_sees_both_values_and_merges(live_server, page_factory
     settle(bob)
     expect(bob.locator(".sb-conflict")).to_have_count(0)
     algorithm.refresh_from_db()
-    assert algorithm.summary == "爱丽丝写的简介：综合乘客位置、目的地和驾驶员位置，为订单匹配驾驶员。鲍勃补充：派单结果可解释。"
+    assert (
+        algorithm.summary
+        == "爱丽丝写的简介：综合乘客位置、目的地和驾驶员位置，为订单匹配驾驶员。鲍勃补充：派单结果可解释。"
+    )
 
     # Alice's page is now stale in turn: her next save is refused the same way.
     alice.fill(summary, "爱丽丝的第二版。")
