@@ -8,6 +8,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("workspaces.auth_urls")),
     path("", include("workspaces.urls")),
+    # Before filings.urls; its prefixes (activity/, reviews/, filings/<pk>/review/,
+    # algorithms/<pk>/history/) are none of filings' paths.
+    path("w/<slug:slug>/", include("reviews.urls")),
     path("w/<slug:slug>/", include("filings.urls")),
     path("w/<slug:slug>/algorithms/<int:pk>/assessment/", include("assessments.urls")),
     path("registry/", include("registry.urls")),

@@ -203,6 +203,7 @@ def _algorithm_context(
             "actions": [
                 (t, lifecycle.find(f.status, t).label)
                 for t in lifecycle.allowed_targets(f.status, access.role)
+                if t not in REVIEW_PAGE_TARGETS
             ],
         }
         for f in algorithm.filings.all()
@@ -230,6 +231,20 @@ def algorithm_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "filings/algorithm_detail.html", _algorithm_context(access, algorithm))
 
 
+# Moves that go through the review page (reviews app): requesting review from
+# chosen reviewers, their decisions, and recording the CAC's steps.
+REVIEW_PAGE_TARGETS = frozenset(
+    {
+        FilingStatus.IN_REVIEW,
+        FilingStatus.APPROVED,
+        FilingStatus.CHANGES_REQUESTED,
+        FilingStatus.SUBMITTED,
+        FilingStatus.RETURNED,
+        FilingStatus.FILED,
+    }
+)
+
+
 @login_required
 @require_POST
 def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -239,6 +254,11 @@ def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
         return redirect("filings:algorithm", slug=slug, pk=filing.algorithm_id)
+    if form.cleaned_data["to"] in REVIEW_PAGE_TARGETS:
+        messages.error(
+            request, _("Use the review page for this step: it records who decided and why.")
+        )
+        return redirect("reviews:review", slug=slug, pk=filing.pk)
     try:
         filing.transition(form.cleaned_data["to"], role=access.role, by=request.user)
     except InvalidTransition as error:

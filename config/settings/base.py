@@ -57,6 +57,7 @@ LOCAL_APPS = [
     "assessments",
     "registry",
     "workdays",
+    "reviews",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -136,6 +137,8 @@ else:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The address of the site, for links in emails sent by the worker (no request there).
+SUANBEI_SITE_URL = env_url("SUANBEI_SITE_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
 SUANBEI_INVITATION_DAYS = env_int("SUANBEI_INVITATION_DAYS", 7, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -56,31 +56,43 @@ class TestDashboard:
 
 
 class TestTransitions:
-    def test_an_editor_requests_review(self, client, workspace, member_factory, algorithm):
-        filing = FilingFactory(algorithm=algorithm)
+    def test_an_editor_withdraws_a_filing_from_review(
+        self, client, workspace, member_factory, algorithm
+    ):
+        filing = FilingFactory(algorithm=algorithm, status=FilingStatus.IN_REVIEW)
         client.force_login(member_factory(workspace, Role.EDITOR))
-        response = client.post(
-            reverse("filings:filing-transition", args=[workspace.slug, filing.pk]),
-            {"to": "in_review"},
-        )
+        url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
+        response = client.post(url, {"to": "draft"})
         assert response.status_code == 302
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.DRAFT
+
+    def test_review_steps_go_through_the_review_page(self, client, owner, workspace, algorithm):
+        filing = FilingFactory(algorithm=algorithm, status=FilingStatus.IN_REVIEW)
+        client.force_login(owner)
+        url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
+        for target in ("approved", "changes_requested"):
+            response = client.post(url, {"to": target})
+            assert response["Location"] == reverse(
+                "reviews:review", args=[workspace.slug, filing.pk]
+            )
         filing.refresh_from_db()
         assert filing.status == FilingStatus.IN_REVIEW
 
     def test_a_viewer_is_refused_with_a_message(self, client, workspace, member_factory, algorithm):
-        filing = FilingFactory(algorithm=algorithm)
+        filing = FilingFactory(algorithm=algorithm, status=FilingStatus.IN_REVIEW)
         client.force_login(member_factory(workspace, Role.VIEWER))
         url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
-        response = client.post(url, {"to": "in_review"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(url, {"to": "draft"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
         filing.refresh_from_db()
-        assert filing.status == FilingStatus.DRAFT
+        assert filing.status == FilingStatus.IN_REVIEW
         assert "may not" in response.content.decode()
 
     def test_an_impossible_transition_is_explained(self, client, owner, workspace, algorithm):
         filing = FilingFactory(algorithm=algorithm)
         client.force_login(owner)
         url = reverse("filings:filing-transition", args=[workspace.slug, filing.pk])
-        response = client.post(url, {"to": "filed"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(url, {"to": "cancelled"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
         assert "cannot go from" in response.content.decode()
         filing.refresh_from_db()
         assert filing.status == FilingStatus.DRAFT
