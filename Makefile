@@ -65,7 +65,7 @@ lint: venv
 
 messages: venv
 	@PYTHON=$(PYTHON) bash scripts/system-packages.sh run
-	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=static/vendor --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var
 
 check-deploy: venv
