@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
@@ -185,19 +186,73 @@ def check_algorithm(algorithm: Algorithm, *, by=None, data: dict | None = None) 
     """Record the current version; withdraw an approval it no longer matches."""
     version = record(algorithm, by=by, data=data)
     filing = algorithm.filings.order_by("-created_at", "-pk").first()
+    _withdraw_if_stale(algorithm, filing, version, by)
+    return version
+
+
+def check_algorithms(workspace, algorithms: list[Algorithm], *, by=None) -> None:
+    """check_algorithm for many algorithms of one workspace, in a fixed number of queries
+    (plus one update per withdrawn approval)."""
+    datas = contents(workspace, algorithms)
+    ids = [a.pk for a in algorithms]
+    latest_digest = dict(
+        Algorithm.objects.filter(pk__in=ids)
+        .annotate(
+            latest=Subquery(
+                SnapshotVersion.objects.filter(algorithm=OuterRef("pk"))
+                .order_by("-pk")
+                .values("digest")[:1]
+            )
+        )
+        .values_list("pk", "latest")
+    )
+    new = []
+    for algorithm in algorithms:
+        value = digest(datas[algorithm.pk])
+        if value != latest_digest.get(algorithm.pk):
+            new.append(
+                SnapshotVersion(
+                    workspace_id=algorithm.workspace_id,
+                    algorithm=algorithm,
+                    digest=value,
+                    data=datas[algorithm.pk],
+                    created_by=by,
+                )
+            )
+    SnapshotVersion.objects.bulk_create(new)
+    changed = {v.algorithm_id: v for v in new}
+    if not changed:
+        return
+    latest_filing: dict[int, Filing] = {}
+    for filing in (
+        Filing.objects.filter(algorithm_id__in=changed)
+        .select_related("approved_version")
+        .order_by("created_at", "pk")
+    ):
+        latest_filing[filing.algorithm_id] = filing
+    for algorithm in algorithms:
+        if algorithm.pk in changed:
+            _withdraw_if_stale(
+                algorithm, latest_filing.get(algorithm.pk), changed[algorithm.pk], by
+            )
+
+
+def _withdraw_if_stale(
+    algorithm: Algorithm, filing: Filing | None, version: SnapshotVersion, by
+) -> None:
     if (
         filing is None
         or filing.status != FilingStatus.APPROVED
         or filing.approved_version_id is None
     ):
-        return version
+        return
     if filing.approved_version.digest == version.digest:
-        return version
+        return
     changes = diff(filing.approved_version.data, version.data)
     with transaction.atomic():
         locked = Filing.objects.select_for_update().get(pk=filing.pk)
         if locked.status != FilingStatus.APPROVED:
-            return version
+            return
         locked.status = FilingStatus.DRAFT
         locked.save(update_fields=["status", "updated_at"])
         fields = ", ".join(c.pointer.rsplit("/", 1)[-1] for c in changes[:5]) or _("attachments")
@@ -211,7 +266,6 @@ def check_algorithm(algorithm: Algorithm, *, by=None, data: dict | None = None) 
             % {"fields": fields},
             data={"pointers": [c.pointer for c in changes[:50]], "version": version.pk},
         )
-    return version
 
 
 def _affected(instance) -> set[int]:
@@ -266,9 +320,7 @@ class _Batch:
         for algorithm in algorithms:
             by_workspace.setdefault(algorithm.workspace_id, []).append(algorithm)
         for group in by_workspace.values():
-            datas = contents(group[0].workspace, group)
-            for algorithm in group:
-                check_algorithm(algorithm, by=self.by, data=datas[algorithm.pk])
+            check_algorithms(group[0].workspace, group, by=self.by)
 
 
 def _batch() -> _Batch:
