@@ -12,6 +12,7 @@ urlpatterns = [
     # algorithms/<pk>/history/) are none of filings' paths.
     path("w/<slug:slug>/", include("reviews.urls")),
     path("w/<slug:slug>/", include("filings.urls")),
+    path("w/<slug:slug>/documents/", include("documents.urls")),
     path("w/<slug:slug>/algorithms/<int:pk>/assessment/", include("assessments.urls")),
     path("registry/", include("registry.urls")),
     path("schema/workspace-1.json", filings_views.interchange_schema, name="interchange-schema"),

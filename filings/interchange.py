@@ -381,12 +381,41 @@ def export_workspace(
             }
         )
     moment = exported_at or timezone.now()
-    return {
+    document = {
         "format": FORMAT,
         "exported_at": timezone.localtime(moment).isoformat(timespec="seconds"),
         "workspace": {"name": workspace.name},
         "providers": document_providers,
     }
+    if only_algorithm is None and only_algorithms is None:
+        catalogue = _catalogue_listing(document_providers)
+        if catalogue:
+            document["x"] = {"catalogue": catalogue}
+    return document
+
+
+def _catalogue_listing(providers: list[dict]) -> list[dict]:
+    """The catalogue items the answers refer to, with their legal basis, so that
+    another installation can map our item ids (shared/spec/interchange.md)."""
+    from assessments.models import CatalogueItem
+
+    ids = sorted(
+        {
+            answer["item"]
+            for provider in providers
+            for algorithm in provider["algorithms"]
+            for answer in (algorithm.get("assessment") or {}).get("answers", [])
+        }
+    )
+    if not ids:
+        return []
+    items = CatalogueItem.objects.in_bulk(ids, field_name="item_id")
+    return [
+        {"id": item_id, "area": items[item_id].area, "basis": items[item_id].basis}
+        if item_id in items
+        else {"id": item_id, "area": None, "basis": []}
+        for item_id in ids
+    ]
 
 
 def algorithm_snapshot(algorithm: Algorithm, *, locations: dict | None = None) -> dict:

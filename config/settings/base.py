@@ -57,6 +57,7 @@ LOCAL_APPS = [
     "assessments",
     "registry",
     "workdays",
+    "documents",
     "reviews",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -211,6 +212,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env_int("SUANBEI_TASK_TIME_LIMIT", 5 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("SUANBEI_TASK_SOFT_TIME_LIMIT", 4 * 60, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic tasks (seconds). The scheduler copies them into its tables at start.
+CELERY_BEAT_SCHEDULE = {
+    # Removes PDF files that a newer rendering of the same document replaced.
+    "documents-cleanup-superseded": {"task": "documents.cleanup_superseded", "schedule": 15 * 60},
+    # Sends again the PDF jobs of a worker that died, or whose message was lost.
+    "documents-recover-stalled": {"task": "documents.recover_stalled", "schedule": 60},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # FILING DEADLINES

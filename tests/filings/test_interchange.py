@@ -313,3 +313,18 @@ def test_an_export_download_is_in_the_audit_log(client):
     client.get(reverse("filings:export", args=["demo"]))
     entry = AuditLog.objects.get()
     assert entry.object_type == "provider" and "officer_mobile" in entry.fields
+
+
+def test_the_export_lists_the_catalogue_items_answered_with_their_basis():
+    from assessments.catalogue import ensure_loaded
+
+    ensure_loaded()
+    document = interchange.export_workspace(load_demo())
+    listing = document["x"]["catalogue"]
+    assert listing == [
+        {"id": "ARS-17-opt-out", "area": "user_rights", "basis": [{"regulation": "ARS-2021", "article": 17}]}
+    ]
+    # The listing is regenerated on export, so the round trip stays exact.
+    target = Workspace(slug="copy", name=document["workspace"]["name"])
+    interchange.import_document(json.loads(interchange.dumps(document)), workspace=target)
+    assert interchange.export_workspace(target)["x"] == document["x"]

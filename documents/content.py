@@ -1,0 +1,537 @@
+"""What each document says, computed from a snapshot and its gathered
+context: plain values for the templates, no database.
+
+The outlines follow shared/domain/cac-filing-reference.md §2.2–2.6 and §3.1
+and portal-details.md §3. Codes become the portal's Chinese wording through
+the project's translations (as filings.copysheet does); headings are
+written in Chinese in the templates, since the CAC reads Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.utils import translation
+
+from filings import choices
+from filings.copysheet import copy_sheet
+
+# A field longer than this is cut, with a visible note: the CAC's fields are
+# a few hundred to a few thousand characters, and an unbounded text would
+# only make the worker slow.
+MAX_FIELD_CHARS = 20_000
+# Runs of characters with no line-break opportunity (a long URL, a pasted
+# hash, "AAAA…") get an invisible break every few characters, so that they
+# wrap inside their cell instead of running off the page. WeasyPrint's own
+# emergency wrapping of such runs is quadratic in their length.
+_UNBREAKABLE_RUN = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]{24,}")
+_BREAK_EVERY = 12
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+ZWSP = "\u200b"
+
+# Filing statuses from internal approval on: the watermark "草稿 DRAFT" goes.
+APPROVED_STATUSES = frozenset(
+    {
+        choices.FilingStatus.APPROVED,
+        choices.FilingStatus.SUBMITTED,
+        choices.FilingStatus.RETURNED,
+        choices.FilingStatus.FILED,
+        choices.FilingStatus.CANCELLED,
+        choices.FilingStatus.REVOKED,
+    }
+)
+
+# ---------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------
+
+
+def _break_run(match: re.Match) -> str:
+    run = match.group(0)
+    return ZWSP.join(run[i : i + _BREAK_EVERY] for i in range(0, len(run), _BREAK_EVERY))
+
+
+def printable(text: str) -> str:
+    """User text made safe for the page layout (HTML escaping is the template's job)."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(text) > MAX_FIELD_CHARS:
+        total = len(text)
+        text = (
+            text[:MAX_FIELD_CHARS]
+            + f"……【本栏共 {total:,} 字，超过文档排版上限 {MAX_FIELD_CHARS:,} 字，其余部分未列出】"
+        )
+    return _UNBREAKABLE_RUN.sub(_break_run, text)
+
+
+def _printable_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable_tree(v) for k, v in value.items()}
+    return value
+
+
+def short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def zh(label: Any) -> str:
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def en(label: Any) -> str:
+    with translation.override("en"):
+        return str(label)
+
+
+def choice(choices_class, code: str | None, *, language: str = "zh-hans") -> str:
+    if not code:
+        return ""
+    try:
+        label = choices_class(code).label
+    except ValueError:
+        return str(code)
+    with translation.override(language):
+        return str(label)
+
+
+def date_zh(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return "是" if value else "否"
+
+
+def count(value: int | None) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 17 → 十七, 20 → 二十, 105 → 一百零五 (up to 999)."""
+    if n <= 0 or n >= 1000:
+        return str(n)
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = ""
+    if hundreds:
+        out += _DIGITS[hundreds] + "百"
+        if rest and tens == 0:
+            out += "零"
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
+    if ones:
+        out += _DIGITS[ones]
+    return out
+
+
+def cite(ref: dict, regulations: dict) -> str:
+    """《互联网信息服务算法推荐管理规定》第十七条, or a standard's clause."""
+    code = ref.get("regulation", "")
+    title = (regulations.get(code) or {}).get("zh") or code
+    if ref.get("article") is not None:
+        return f"《{title}》第{chinese_number(int(ref['article']))}条"
+    if ref.get("clause"):
+        return f"《{title}》第{ref['clause']}条"
+    return f"《{title}》"
+
+
+def cite_en(ref: dict) -> str:
+    code = ref.get("regulation", "")
+    if ref.get("article") is not None:
+        return f"{code} Art. {ref['article']}"
+    return f"{code} cl. {ref.get('clause', '')}".strip()
+
+
+# ---------------------------------------------------------------------------
+# The parts of the snapshot
+# ---------------------------------------------------------------------------
+
+
+def _latest_filing(algorithm: dict) -> dict:
+    filings = algorithm.get("filings") or []
+    return filings[-1] if filings else {}
+
+
+def is_approved(snapshot: dict) -> bool:
+    algorithm = snapshot["providers"][0]["algorithms"][0]
+    return _latest_filing(algorithm).get("status") in APPROVED_STATUSES
+
+
+def _services_used(provider: dict, algorithm: dict) -> list[dict]:
+    services = {s.get("key"): s for s in provider.get("services") or []}
+    out: list[dict] = []
+    seen: dict[str, dict] = {}
+    for deployment in algorithm.get("deployments") or []:
+        service = services.get(deployment.get("service"))
+        if service is None:
+            continue
+        key = service.get("key")
+        if key not in seen:
+            seen[key] = {"service": service, "deployments": []}
+            out.append(seen[key])
+        seen[key]["deployments"].append(deployment)
+    return out
+
+
+def _service_row(entry: dict) -> dict:
+    service = entry["service"]
+    x = service.get("x") or {}
+    features = [choice(choices.OpinionFeature, f) for f in x.get("opinion_features") or []]
+    return {
+        "name": service.get("name") or "",
+        "form": choice(choices.ServiceForm, service.get("form")),
+        "access_url": service.get("access_url") or "",
+        "status": choice(choices.LaunchStatus, service.get("status")),
+        "launch_date": date_zh(service.get("launch_date")),
+        "target_users": service.get("target_users") or "",
+        "real_name": yes_no(service.get("real_name_required")),
+        "prior_licences": service.get("prior_licences") or "",
+        "dau": count(service.get("dau")),
+        "mau": count(service.get("mau")),
+        "public_opinion": yes_no(service.get("public_opinion_attributes")),
+        "mobilization": yes_no(service.get("social_mobilization")),
+        "features": "、".join(features),
+        "functions": [
+            {
+                "name": d.get("function_name") or "",
+                "description": d.get("function_description") or "",
+                "path": " → ".join(d.get("access_path") or []),
+            }
+            for d in entry["deployments"]
+        ],
+    }
+
+
+def _users_text(services: list[dict]) -> str:
+    parts = []
+    for s in services:
+        figures = []
+        if s["dau"]:
+            figures.append(f"日活跃用户约 {s['dau']}")
+        if s["mau"]:
+            figures.append(f"月活跃用户约 {s['mau']}")
+        if figures:
+            parts.append(f"{s['name']}：{'，'.join(figures)}")
+    return "；".join(parts)
+
+
+def _impact_text(services: list[dict]) -> str:
+    parts = []
+    for s in services:
+        if s["public_opinion"] == "是" or s["mobilization"] == "是" or s["features"]:
+            text = f"{s['name']}具有舆论属性或社会动员能力"
+            if s["features"]:
+                text += f"（{s['features']}）"
+            parts.append(text)
+        elif s["public_opinion"] == "否" and s["mobilization"] == "否":
+            parts.append(f"{s['name']}不具有舆论属性或社会动员能力")
+    return "；".join(parts)
+
+
+def _answers(algorithm: dict) -> dict[str, dict]:
+    return {
+        a.get("item"): a
+        for a in (algorithm.get("assessment") or {}).get("answers") or []
+        if a.get("item")
+    }
+
+
+def _item_row(item: dict, answer: dict | None, number: int, context: dict) -> dict:
+    regulations = context.get("regulations") or {}
+    status = (answer or {}).get("status") or ""
+    return {
+        "number": number,
+        "id": item["id"],
+        "area": item.get("area") or "",
+        "question_zh": item.get("question_zh") or "",
+        "question_en": item.get("question_en") or "",
+        "status": status or "unanswered",
+        "status_zh": choice(choices.AnswerStatus, status) if status else "未评估",
+        "status_en": choice(choices.AnswerStatus, status, language="en")
+        if status
+        else "Not assessed",
+        "measures": (answer or {}).get("measures") or "",
+        "justification": (answer or {}).get("justification") or "",
+        "citations": [cite(ref, regulations) for ref in item.get("basis") or []],
+        "citations_en": [cite_en(ref) for ref in item.get("basis") or []],
+    }
+
+
+def _report(provider: dict, algorithm: dict, services: list[dict], context: dict) -> dict:
+    assessment = algorithm.get("assessment") or {}
+    answers = _answers(algorithm)
+    areas_ctx = context.get("areas") or {}
+    areas: list[dict] = []
+    rows: list[dict] = []
+    for item in context.get("items") or []:
+        row = _item_row(item, answers.get(item["id"]), len(rows) + 1, context)
+        rows.append(row)
+        if not areas or areas[-1]["code"] != item.get("area"):
+            label = areas_ctx.get(item.get("area")) or {}
+            areas.append(
+                {
+                    "code": item.get("area"),
+                    "number": chinese_number(len(areas) + 1),
+                    "label_zh": label.get("zh") or item.get("area") or "",
+                    "label_en": label.get("en") or "",
+                    "items": [],
+                }
+            )
+        areas[-1]["items"].append(row)
+    counts = {code: 0 for code in choices.AnswerStatus.values}
+    for row in rows:
+        if row["status"] in counts:
+            counts[row["status"]] += 1
+    unanswered = sum(1 for row in rows if row["status"] == "unanswered")
+    gaps = [row for row in rows if row["status"] in ("partial", "non_compliant")]
+    risks = assessment.get("risks") or []
+    recorded = {}
+    for risk in risks:
+        recorded.setdefault(risk.get("kind"), []).append(risk.get("description") or "")
+    risk_kinds = [
+        {
+            "number": i + 1,
+            "label_zh": choice(choices.RiskKind, code),
+            "label_en": choice(choices.RiskKind, code, language="en"),
+            "checked": code in recorded,
+            "description": "；".join(d for d in recorded.get(code, []) if d),
+        }
+        for i, code in enumerate(choices.RiskKind.values)
+    ]
+    inactive = []
+    for item in context.get("inactive_items") or []:
+        answer = answers.get(item["id"])
+        inactive.append(_item_row(item, answer, 0, context))
+    metrics = []
+    for m in context.get("metrics") or []:
+        unit = "%" if m.get("unit") == "percent" else ""
+        value = m.get("value")
+        metrics.append(
+            {
+                **m,
+                "requirement": f"{'≥' if m.get('comparator') == '>=' else '≤'} {m.get('threshold')}{unit}",
+                "measured": "" if value is None else f"{value}{unit}",
+                "verdict": {True: "满足", False: "不满足", None: "未提供"}[m.get("passes")],
+            }
+        )
+    disclosure = algorithm.get("disclosure") or {}
+    filing = _latest_filing(algorithm)
+    return {
+        "assessed_on": date_zh(assessment.get("assessed_on")),
+        "report_date": date_zh(assessment.get("report_date")),
+        "online": algorithm.get("launch_status") == choices.LaunchStatus.ONLINE,
+        "not_online": algorithm.get("launch_status") == choices.LaunchStatus.NOT_ONLINE,
+        "launch_date": date_zh(algorithm.get("launch_date")),
+        "filing_kind": filing.get("kind") or "",
+        "description": [
+            ("算法简介", "Summary", algorithm.get("summary") or ""),
+            (
+                "应用范围",
+                "Scope of application",
+                "；".join(
+                    t
+                    for t in (
+                        "、".join(algorithm.get("application_domains") or []),
+                        algorithm.get("usage_scenario") or "",
+                    )
+                    if t
+                ),
+            ),
+            (
+                "服务群体",
+                "Users served",
+                "；".join(s["target_users"] for s in services if s["target_users"]),
+            ),
+            ("用户数量", "Number of users", _users_text(services)),
+            ("社会影响情况", "Social impact", _impact_text(services)),
+            ("软硬件设施及部署位置", "Hardware, software and location", ""),
+            ("其他", "Other", ""),
+        ],
+        "risk_kinds": risk_kinds,
+        "flow": disclosure.get("operating_mechanism") or "",
+        "data_sources": algorithm.get("data", {}).get("sources") or "",
+        "biometric": yes_no(algorithm.get("data", {}).get("contains_biometric")),
+        "identity": yes_no(algorithm.get("data", {}).get("contains_identity")),
+        "model": algorithm.get("model_and_training_data") or "",
+        "strategy": algorithm.get("strategy") or "",
+        "risks_and_safeguards": algorithm.get("risks_and_safeguards") or "",
+        "labelling": algorithm.get("type") == choices.AlgorithmType.GENERATION_SYNTHESIS,
+        "labelling_items": [row for row in rows if row["area"] == "labelling"],
+        "risks": [
+            {
+                "label_zh": choice(choices.RiskKind, r.get("kind")),
+                "label_en": choice(choices.RiskKind, r.get("kind"), language="en"),
+                "description": r.get("description") or "",
+            }
+            for r in risks
+        ],
+        "areas": areas,
+        "applicable": len(rows),
+        "answered": len(rows) - unanswered,
+        "unanswered": unanswered,
+        "counts": [
+            (
+                choice(choices.AnswerStatus, code),
+                choice(choices.AnswerStatus, code, language="en"),
+                counts[code],
+            )
+            for code in choices.AnswerStatus.values
+        ],
+        "gaps": gaps,
+        "unanswered_numbers": [row["number"] for row in rows if row["status"] == "unanswered"],
+        "metrics": metrics,
+        "conclusion": assessment.get("conclusion") or "",
+        "inactive": inactive,
+    }
+
+
+# The outline of 《落实算法安全主体责任基本情况》, 二、算法安全管理制度建设.
+SYSTEM_HEADINGS = (
+    ("一", "算法安全自评估制度", "Self-assessment", ("self_assessment",)),
+    ("二", "算法安全监测制度", "Monitoring", ("monitoring",)),
+    ("三", "算法安全事件应急处置制度", "Incident response", ("incident_response",)),
+    ("四", "算法违法违规处置制度", "Handling of violations", ("violation_handling",)),
+)
+
+
+def _responsibility(provider: dict) -> dict:
+    organization = provider.get("security_organization") or {}
+    officer = provider.get("security_officer") or {}
+    systems = provider.get("management_systems") or []
+
+    def entry(system: dict) -> dict:
+        return {
+            "kind_zh": choice(choices.ManagementSystemKind, system.get("kind")),
+            "title": system.get("title") or "",
+            "adopted_on": date_zh(system.get("adopted_on")),
+            "summary": system.get("summary") or "",
+        }
+
+    named_kinds = {kind for *_rest, kinds in SYSTEM_HEADINGS for kind in kinds}
+    groups = [
+        {
+            "number": number,
+            "title_zh": title_zh,
+            "title_en": title_en,
+            "systems": [entry(s) for s in systems if s.get("kind") in kinds],
+        }
+        for number, title_zh, title_en, kinds in SYSTEM_HEADINGS
+    ]
+    groups.append(
+        {
+            "number": "五",
+            "title_zh": "其他制度",
+            "title_en": "Other systems",
+            "systems": [entry(s) for s in systems if s.get("kind") not in named_kinds],
+        }
+    )
+    headcount = organization.get("headcount")
+    return {
+        "organization": organization.get("name") or "",
+        "description": organization.get("description") or "",
+        "headcount": f"{headcount} 人" if isinstance(headcount, int) else "",
+        "officer": {
+            "name": officer.get("name") or "",
+            "position": officer.get("position") or "",
+            "mobile": officer.get("mobile") or "",
+            "email": officer.get("email") or "",
+        },
+        "groups": groups,
+    }
+
+
+def _form(snapshot: dict, filing: dict) -> dict:
+    # English labels come from the same field names, in English.
+    with translation.override("en"):
+        sections = copy_sheet(snapshot)
+    return {
+        "sections": sections,
+        "filing_kind": choice(choices.FilingKind, filing.get("kind")),
+        "filing_status": choice(choices.FilingStatus, filing.get("status")),
+        "filing_number": filing.get("filing_number") or "",
+    }
+
+
+def build(snapshot: dict, context: dict, *, snapshot_hash: str) -> dict:
+    """Everything the templates show, from the snapshot and the gathered context."""
+    snapshot = _printable_tree(snapshot)
+    provider = snapshot["providers"][0]
+    algorithm = provider["algorithms"][0]
+    filing = _latest_filing(algorithm)
+    services = [_service_row(entry) for entry in _services_used(provider, algorithm)]
+    officer = provider.get("security_officer") or {}
+    entity = provider.get("name") or ""
+    name = algorithm.get("name") or ""
+    algorithm_type = choice(choices.AlgorithmType, algorithm.get("type"))
+    if algorithm.get("type") == choices.AlgorithmType.GENERATION_SYNTHESIS and algorithm.get(
+        "role"
+    ):
+        algorithm_type += f"（{choice(choices.Role, algorithm.get('role'))}）"
+    disclosure = algorithm.get("disclosure") or {}
+    return {
+        "hash": snapshot_hash,
+        "hash12": snapshot_hash[:12],
+        "version": context.get("version") or 1,
+        "approved": is_approved(snapshot),
+        "bilingual": bool(context.get("bilingual")),
+        "catalogue_version": context.get("catalogue_version") or "",
+        "header": short(" · ".join(t for t in (entity, name) if t) or "（未命名）", 70),
+        "entity": entity,
+        "uscc": provider.get("uscc") or "",
+        "algorithm_name": name,
+        "algorithm_type": algorithm_type,
+        "domains": "、".join(algorithm.get("application_domains") or []),
+        "usage_scenario": algorithm.get("usage_scenario") or "",
+        "summary": algorithm.get("summary") or "",
+        "supporter": algorithm.get("role") == choices.Role.TECHNICAL_SUPPORTER,
+        "modes": "、".join(
+            choice(choices.TechnicalServiceMode, m)
+            for m in algorithm.get("technical_service_modes") or []
+        ),
+        "filing_kind": choice(choices.FilingKind, filing.get("kind")) or "首次备案",
+        "filing_status": choice(choices.FilingStatus, filing.get("status")) or "草稿",
+        "filing_number": filing.get("filing_number") or "",
+        "officer_name": officer.get("name") or "",
+        "officer_mobile": officer.get("mobile") or "",
+        "services": services,
+        "models": [
+            {
+                "name": m.get("name") or "",
+                "vendor": m.get("vendor") or "",
+                "filing_number": m.get("filing_number") or "",
+            }
+            for m in algorithm.get("third_party_models") or []
+        ],
+        "disclosure": [
+            ("算法名称", "Algorithm name", name),
+            ("算法基本原理", "Basic principle", disclosure.get("basic_principle") or ""),
+            ("算法运行机制", "Operating mechanism", disclosure.get("operating_mechanism") or ""),
+            ("算法应用场景", "Application scenario", disclosure.get("application_scenario") or ""),
+            ("算法目的意图", "Purpose", disclosure.get("purpose") or ""),
+            (
+                "算法公示情况（选填）",
+                "Disclosure so far (optional)",
+                disclosure.get("disclosure_note") or "",
+            ),
+        ],
+        "form": _form(snapshot, filing),
+        "report": _report(provider, algorithm, services, context),
+        "responsibility": _responsibility(provider),
+    }
