@@ -105,6 +105,7 @@ def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_f
     risks = {r.kind: r.description for r in assessment.risks.all()} if assessment else {}
     summary = summarise(status)
     return {
+        "from_filing": _from_filing(algorithm),
         "workspace": access.workspace,
         "access": access,
         "algorithm": algorithm,
@@ -131,6 +132,48 @@ def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_f
         "upload_form": AttachmentForm(owner="algorithm"),
         "step": "assessment",
     }
+
+
+def _from_filing(algorithm: Algorithm) -> list[tuple[str, str]]:
+    """The report header's fields that the filing already holds (never typed twice):
+    entity, algorithm, type, domains, scenario, launch, services and their users."""
+    from filings.copysheet import copy_sheet
+    from filings.interchange import algorithm_snapshot
+
+    wanted = {
+        "entity": ("name", "uscc"),
+        "basic": ("name", "type", "application_domains", "launch_status", "launch_date"),
+        "detail": ("usage_scenario",),
+    }
+    rows = []
+    for section in copy_sheet(algorithm_snapshot(algorithm)):
+        if section.code in wanted:
+            keep = wanted.pop(section.code)
+            rows.extend(
+                (row.label, row.text)
+                for row, attr in zip(section.rows, _attrs(section.code), strict=True)
+                if attr in keep
+            )
+        elif section.code == "service":
+            values = {_attrs("service")[i]: row.text for i, row in enumerate(section.rows)}
+            rows.append(
+                (
+                    section.subtitle,
+                    _("%(form)s · monthly active users %(mau)s · daily %(dau)s")
+                    % {
+                        "form": values.get("form") or "—",
+                        "mau": values.get("mau") or "—",
+                        "dau": values.get("dau") or "—",
+                    },
+                )
+            )
+    return rows
+
+
+def _attrs(code: str) -> tuple[str, ...]:
+    from filings.copysheet import SECTIONS
+
+    return next(attrs for c, _title, attrs in SECTIONS if c == code)
 
 
 @login_required

@@ -15,10 +15,11 @@ the guarantee has to hold for every path, including ones added later.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
@@ -312,6 +313,17 @@ class _Batch:
         self.done = False
 
     def __call__(self) -> None:
+        # After the commit: another writer may hold SQLite's lock for a moment.
+        for attempt in range(5):
+            try:
+                self._check()
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def _check(self) -> None:
         self.done = True
         algorithms = list(
             Algorithm.objects.filter(pk__in=self.ids).select_related("provider", "workspace")

@@ -207,3 +207,11 @@ class TestMetricsAndRisks:
         assert list(
             Risk.objects.filter(assessment__algorithm=feed).values_list("kind", flat=True)
         ) == ["abuse"]
+
+
+def test_the_header_is_taken_from_the_filing(client, feed):
+    client.force_login(owner_of(feed))
+    body = client.get(page_url(feed), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    block = body[body.index('id="from-filing"') :][:4000]
+    assert "北京示例智能科技有限公司" in block and "个性化推送类" in block and "2024-03-01" in block
+    assert "示例新闻" in block and "3000000" in block

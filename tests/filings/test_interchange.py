@@ -322,7 +322,11 @@ def test_the_export_lists_the_catalogue_items_answered_with_their_basis():
     document = interchange.export_workspace(load_demo())
     listing = document["x"]["catalogue"]
     assert listing == [
-        {"id": "ARS-17-opt-out", "area": "user_rights", "basis": [{"regulation": "ARS-2021", "article": 17}]}
+        {
+            "id": "ARS-17-opt-out",
+            "area": "user_rights",
+            "basis": [{"regulation": "ARS-2021", "article": 17}],
+        }
     ]
     # The listing is regenerated on export, so the round trip stays exact.
     target = Workspace(slug="copy", name=document["workspace"]["name"])
