@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from filings.admin import WorkspaceChildAdmin
+
 from .models import Answer, Assessment, CatalogueItem, CatalogueVersion, Metric, Risk
 
 
@@ -18,19 +20,10 @@ class RiskInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(WorkspaceChildAdmin):
     list_display = ["algorithm", "assessed_on", "report_date", "workspace"]
     list_select_related = ["workspace", "algorithm"]
-    list_filter = ["workspace"]
     inlines = [AnswerInline, RiskInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            obj.workspace_id = form.instance.workspace_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
 
 
 @admin.register(Answer)
