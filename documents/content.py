@@ -361,7 +361,11 @@ def _report(provider: dict, algorithm: dict, services: list[dict], context: dict
             ),
             ("用户数量", "Number of users", _users_text(services)),
             ("社会影响情况", "Social impact", _impact_text(services)),
-            ("软硬件设施及部署位置", "Hardware, software and location", ""),
+            (
+                "软硬件设施及部署位置",
+                "Hardware, software and location",
+                (algorithm.get("x") or {}).get("infrastructure") or "",
+            ),
             ("其他", "Other", ""),
         ],
         "risk_kinds": risk_kinds,
@@ -454,6 +458,8 @@ def _responsibility(provider: dict) -> dict:
             "email": officer.get("email") or "",
         },
         "groups": groups,
+        "staff_requirements": (provider.get("x") or {}).get("staff_requirements") or "",
+        "technical_measures": (provider.get("x") or {}).get("technical_measures") or "",
     }
 
 

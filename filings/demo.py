@@ -94,6 +94,8 @@ def load_demo(*, reset: bool = False) -> Workspace:
                 "算法安全委员会由首席合规官牵头，成员来自算法、内容安全、数据安全和法务团队，"
                 "负责算法机制机理审核、安全评估、监测和应急处置。"
             ),
+            security_staff_requirements="熟悉算法推荐、数据安全和个人信息保护法规，具备三年以上内容安全或算法研发经验，经岗前培训考核合格。",
+            security_technical_measures="建设算法安全监测平台，对推荐结果、热搜榜单和生成内容实时监测；设置人工干预和一键下线开关；日志留存不少于六个月。",
         )
     )
     systems = [
@@ -198,6 +200,7 @@ def load_demo(*, reset: bool = False) -> Workspace:
             data_contains_identity=False,
             model_and_training_data="双塔召回模型与多目标排序模型，使用近90天脱敏行为日志训练，每日增量更新。",
             strategy="首页首屏、热点榜单设人工干预；同一来源内容打散，低质内容降权；提供关闭个性化推荐开关和兴趣标签管理。",
+            infrastructure="部署于北京自有数据中心，推荐服务运行于40台通用服务器和8台GPU服务器，数据存储于境内。",
             risks_and_safeguards="防范信息茧房和不良信息传播：多样性打散、内容安全审核、特征库过滤、未成年人模式。",
         )
     )

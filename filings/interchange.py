@@ -101,6 +101,8 @@ SHAPES: dict[str, Shape] = {
             _f("security_organization.name", "security_org_name"),
             _f("security_organization.headcount", "security_org_headcount"),
             _f("security_organization.description", "security_org_description"),
+            _f("x.staff_requirements", "security_staff_requirements"),
+            _f("x.technical_measures", "security_technical_measures"),
         ),
         {
             "management_systems": "management_system",
@@ -154,6 +156,7 @@ SHAPES: dict[str, Shape] = {
             _f("strategy"),
             _f("risks_and_safeguards"),
             _f("technical_service_modes"),
+            _f("x.infrastructure", "infrastructure"),
         ),
         {
             "third_party_models": "third_party_model",

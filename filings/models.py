@@ -118,6 +118,11 @@ class Provider(WorkspaceOwned):
     security_org_name = models.CharField(_("algorithm security body"), max_length=200, blank=True)
     security_org_headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
     security_org_description = models.TextField(_("description of the body"), blank=True)
+    # 落实算法安全主体责任基本情况 一（三）and（五）: exported under the provider's x.
+    security_staff_requirements = models.TextField(_("requirements for its staff"), blank=True)
+    security_technical_measures = models.TextField(
+        _("technical safeguards of the body"), blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -303,6 +308,8 @@ class Algorithm(WorkspaceOwned):
     model_and_training_data = models.TextField(_("model and training data"), blank=True)
     strategy = models.TextField(_("algorithm strategy"), blank=True)
     risks_and_safeguards = models.TextField(_("risks and safeguards"), blank=True)
+    # 自评估报告「评估算法描述」: 软硬件设施及部署位置; exported under the algorithm's x.
+    infrastructure = models.TextField(_("hardware, software and where it is deployed"), blank=True)
     technical_service_modes = models.JSONField(
         _("technical service modes"),
         default=list,

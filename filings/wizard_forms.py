@@ -143,6 +143,8 @@ class ProviderForm(PanelForm):
             "security_org_name",
             "security_org_headcount",
             "security_org_description",
+            "security_staff_requirements",
+            "security_technical_measures",
         ]
         widgets = {
             "certificate_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -240,6 +242,7 @@ class AlgorithmDetailForm(PanelForm):
             "model_and_training_data",
             "strategy",
             "risks_and_safeguards",
+            "infrastructure",
         ]
         widgets = {"data_contains_biometric": NULL_BOOLEAN, "data_contains_identity": NULL_BOOLEAN}
         help_texts = {
