@@ -49,7 +49,7 @@ run:
 	$(MANAGE) load_demo --if-empty
 	@echo
 	@echo "  Suanbei is starting at http://127.0.0.1:$(PORT)"
-	@echo "  Demo login: user $(DEMO_USER), password $(DEMO_PASSWORD)"
+	@echo "  Demo login: user $(DEMO_USER) (owner) or lawyer (reviewer), password $(DEMO_PASSWORD)"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile

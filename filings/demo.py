@@ -39,6 +39,7 @@ from .models import (
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-suanbei-2026"
+DEMO_REVIEWER = "lawyer"
 
 
 def _save(obj):
@@ -65,6 +66,14 @@ def load_demo(*, reset: bool = False) -> Workspace:
 
     ws = Workspace.objects.create(name="示例智能科技合规组", slug=DEMO_SLUG)
     Membership.objects.create(workspace=ws, user=user, role=Role.OWNER)
+    # A second member, so that the review can be tried: the owner asks, the lawyer decides.
+    reviewer, created = User.objects.get_or_create(
+        username=DEMO_REVIEWER, defaults={"email": "lawyer@example.cn", "first_name": "王律师"}
+    )
+    if created or reset:
+        reviewer.set_password(DEMO_PASSWORD)
+        reviewer.save()
+    Membership.objects.create(workspace=ws, user=reviewer, role=Role.REVIEWER)
 
     p = _save(
         Provider(
@@ -290,8 +299,11 @@ def load_demo(*, reset: bool = False) -> Workspace:
         algorithm=search,
         purpose="应用于资讯搜索场景，根据用户输入的查询词为用户提供相关新闻资讯。",
     )
-    Filing.objects.create(
-        workspace=ws, algorithm=search, kind=FilingKind.INITIAL, status=FilingStatus.IN_REVIEW
+    search_filing = Filing.objects.create(workspace=ws, algorithm=search, kind=FilingKind.INITIAL)
+    from reviews.services import review_request_create
+
+    review_request_create(
+        filing=search_filing, by=user, reviewers=[reviewer], note="请审核搜索算法的备案材料。"
     )
 
     # 3. Draft, partly filled: ride-hailing dispatch.

@@ -16,11 +16,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_user_completes_an_assessment(live_server, page_factory):
     ensure_loaded()
     workspace = load_demo()
-    MembershipFactory(workspace=workspace, user=UserFactory(username="lawyer"), role=Role.EDITOR)
+    MembershipFactory(workspace=workspace, user=UserFactory(username="counsel"), role=Role.EDITOR)
     algorithm = Algorithm.objects.get(name="示例大模型开放平台算法")
     page = page_factory(locale="en-US")
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "lawyer")
+    page.fill("input[name=username]", "counsel")
     page.fill("input[name=password]", "pw-for-tests")
     page.click("[data-testid=login-form] [type=submit]")
     page.wait_for_load_state()

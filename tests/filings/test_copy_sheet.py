@@ -48,7 +48,7 @@ def test_a_technical_supporter_lists_service_modes_not_products():
 
 
 def test_the_page_has_copy_buttons_and_counts(client, feed):
-    client.force_login(feed.workspace.memberships.get().user)
+    client.force_login(feed.workspace.memberships.get(role="owner").user)
     body = client.get(reverse("filings:copy-sheet", args=["demo", feed.pk])).content.decode()
     assert "data-copy-target" in body and 'data-length="11"' in body
 

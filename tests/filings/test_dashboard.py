@@ -129,7 +129,7 @@ class TestPage:
 
     def test_filter_by_role_and_status_and_sort(self, client):
         ws = load_demo()
-        client.force_login(ws.memberships.get().user)
+        client.force_login(ws.memberships.get(role="owner").user)
         url = reverse("filings:dashboard", args=["demo"])
         body = client.get(url, {"role": "technical_supporter"}).content.decode()
         assert "示例大模型开放平台算法" in body and "示例新闻搜索算法" not in body
@@ -143,7 +143,7 @@ class TestPage:
 
     def test_bad_filter_values_are_ignored(self, client):
         ws = load_demo()
-        client.force_login(ws.memberships.get().user)
+        client.force_login(ws.memberships.get(role="owner").user)
         response = client.get(
             reverse("filings:dashboard", args=["demo"]),
             {"type": "x", "sort": "evil", "status": "?"},

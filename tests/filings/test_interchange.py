@@ -227,7 +227,7 @@ class TestPages:
         return load_demo()
 
     def test_export_downloads_the_document(self, client, demo):
-        client.force_login(demo.memberships.get().user)
+        client.force_login(demo.memberships.get(role="owner").user)
         response = client.get(reverse("filings:export", args=["demo"]))
         assert response.status_code == 200
         assert "attachment" in response["Content-Disposition"]
@@ -260,7 +260,7 @@ class TestPages:
         assert Algorithm.objects.filter(workspace=empty).count() == 5
 
     def test_import_into_a_workspace_with_data_asks_merge_or_refuse(self, client, demo):
-        client.force_login(demo.memberships.get().user)
+        client.force_login(demo.memberships.get(role="owner").user)
         url = reverse("filings:import", args=["demo"])
         document = interchange.export_workspace(demo)
         response = client.post(url, {"file": self._upload(document)}, HTTP_ACCEPT_LANGUAGE="en")
@@ -309,7 +309,7 @@ def test_an_export_download_is_in_the_audit_log(client):
     from workspaces.models import AuditLog
 
     workspace = load_demo()
-    client.force_login(workspace.memberships.get().user)
+    client.force_login(workspace.memberships.get(role="owner").user)
     client.get(reverse("filings:export", args=["demo"]))
     entry = AuditLog.objects.get()
     assert entry.object_type == "provider" and "officer_mobile" in entry.fields

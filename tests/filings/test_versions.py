@@ -41,7 +41,7 @@ class TestWithdrawal:
         self, client, approved, django_capture_on_commit_callbacks
     ):
         algorithm = approved.algorithm
-        owner = algorithm.workspace.memberships.get().user
+        owner = algorithm.workspace.memberships.get(role="owner").user
         client.force_login(owner)
         prefix = f"algorithm-basic-{algorithm.pk}"
         with django_capture_on_commit_callbacks(execute=True):

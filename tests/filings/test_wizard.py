@@ -375,7 +375,7 @@ def test_the_demo_algorithm_reports_no_errors(client):
     from filings.demo import load_demo
 
     ws = load_demo()
-    client.force_login(ws.memberships.get().user)
+    client.force_login(ws.memberships.get(role="owner").user)
     algorithm = Algorithm.objects.get(workspace=ws, name="示例新闻个性化推荐算法")
     body = client.get(step_url(algorithm, "review"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-severity="error"' not in body, body[

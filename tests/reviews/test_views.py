@@ -165,7 +165,7 @@ def test_each_action_needs_a_login(client, filing, team, prepare, name):
 def test_another_workspaces_filing_is_a_404(client, team, other_workspace_filing, name):
     """The user's own workspace in the URL, another workspace's object: not found."""
     action = ACTIONS[name]
-    slug = team.owner.memberships.get().workspace.slug
+    slug = team.owner.memberships.get(role="owner").workspace.slug
     other = other_workspace_filing
     pk = other.pk
     if action.on_thread:
@@ -208,7 +208,7 @@ def test_pages_need_a_login_and_membership(client, filing, member_factory, page)
 
 
 def test_another_workspaces_filing_and_algorithm_are_404(client, team, other_workspace_filing):
-    slug = team.owner.memberships.get().workspace.slug
+    slug = team.owner.memberships.get(role="owner").workspace.slug
     client.force_login(team.owner)
     other = other_workspace_filing
     assert client.get(reverse("reviews:review", args=[slug, other.pk])).status_code == 404

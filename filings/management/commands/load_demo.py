@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from filings.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, load_demo
+from filings.demo import DEMO_PASSWORD, DEMO_REVIEWER, DEMO_SLUG, DEMO_USERNAME, load_demo
 from workspaces.models import Workspace
 
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         load_demo(reset=reset)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo workspace '{DEMO_SLUG}' loaded. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD}"
+                f"Demo workspace '{DEMO_SLUG}' loaded. Log in as {DEMO_USERNAME} / {DEMO_PASSWORD} "
+                f"(owner) or {DEMO_REVIEWER} / {DEMO_PASSWORD} (reviewer)"
             )
         )
