@@ -91,13 +91,13 @@ def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> No
             )
         for name, value in fields.items():
             setattr(current, name, value)
+        from .versions import freeze
+
         if target == S.APPROVED:
             # Approval freezes the data as it is now; any later change withdraws it (filings.versions).
-            from .versions import freeze
-
             current.approved_version = freeze(current, by=by)
         if target == S.FILED:
-            current.filed_version = current.approved_version or freeze_current(current, by)
+            current.filed_version = current.approved_version or freeze(current, by=by)
         source_label = current.get_status_display()
         current.status = target
         current.full_clean()
@@ -114,9 +114,3 @@ def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> No
             data={"from": transition.source, "to": target},
         )
     filing.refresh_from_db()
-
-
-def freeze_current(filing, by):
-    from .versions import freeze
-
-    return freeze(filing, by=by)

@@ -80,7 +80,7 @@ def _step_of(model_name: str, attr: str) -> str | None:
     return None
 
 
-def _step_summary(algorithm: Algorithm, placed: dict, loose: list) -> dict[str, dict]:
+def _step_summary(placed: dict, loose: list) -> dict[str, dict]:
     summary = {s.code: {"errors": 0, "warnings": 0} for s in wizard.STEPS}
     for (model_name, _pk), fields in placed.items():
         for attr, problems in fields.items():
@@ -183,7 +183,7 @@ def _checked(algorithm: Algorithm, panels: list[wizard.Panel]) -> tuple[list, di
     placed, loose = _place(problems, locations)
     for panel in panels:
         panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
-    return problems, locations, _step_summary(algorithm, placed, loose), loose
+    return problems, locations, _step_summary(placed, loose), loose
 
 
 @login_required
