@@ -10,10 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_STATIC_ROOT=/app/staticfiles \
     DJANGO_MEDIA_ROOT=/data/media
 
-# WeasyPrint needs Pango and HarfBuzz; the PDFs need CJK fonts.
+# WeasyPrint needs Pango and HarfBuzz; the PDFs need CJK fonts, and an emoji font
+# so that emoji typed in any field print (Noto CJK has none).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -7,7 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from filings.choices import RiskKind
-from filings.wizard_forms import PanelForm
+from filings.validators import validate_cac_text
+from filings.wizard_forms import PanelForm, _bootstrap
 
 from .models import Answer, Assessment, Metric
 
@@ -49,7 +50,8 @@ class AnswerForm(PanelForm):
         help_texts = {
             "measures": _("What is in place: systems, technical measures, where a user sees them."),
             "justification": _(
-                "Needed for 不适用 and 部分符合: why, and for a partial answer the plan and date."
+                "Needed for “Not applicable” and “Partially compliant”: why, and for a partial "
+                "answer the plan and date."
             ),
         }
 
@@ -75,6 +77,7 @@ class MetricsForm(forms.Form):
                     "unit": " %" if percent else "",
                 },
             )
+            _bootstrap(self.fields[metric.metric_id].widget)
 
 
 class RisksForm(forms.Form):
@@ -84,5 +87,9 @@ class RisksForm(forms.Form):
         super().__init__(*args, **kwargs)
         for code, label in RiskKind.choices:
             self.fields[code] = forms.CharField(
-                label=capfirst(label), required=False, widget=forms.Textarea(attrs={"rows": 2})
+                label=capfirst(label),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                validators=[validate_cac_text],
             )
+            _bootstrap(self.fields[code].widget)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from filings.choices import AnswerStatus, RiskKind
@@ -22,6 +23,8 @@ from filings.models import Algorithm, WorkspaceOwned
 
 
 class Assessment(WorkspaceOwned):
+    checks_cac_text = True  # printed into the self-assessment report
+
     algorithm = models.OneToOneField(Algorithm, on_delete=models.CASCADE, related_name="assessment")
     assessed_on = models.DateField(_("self-assessment date"), null=True, blank=True)
     report_date = models.DateField(_("report date"), null=True, blank=True)
@@ -42,6 +45,8 @@ class Assessment(WorkspaceOwned):
 
 
 class Answer(WorkspaceOwned):
+    checks_cac_text = True  # printed into the self-assessment report
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     item = models.CharField(_("catalogue item"), max_length=64)
     status = models.CharField(_("status"), max_length=16, choices=AnswerStatus.choices, blank=True)
@@ -66,10 +71,12 @@ class Answer(WorkspaceOwned):
 
 
 class Risk(WorkspaceOwned):
+    checks_cac_text = True  # printed into the self-assessment report
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="risks")
     kind = models.CharField(_("risk type"), max_length=32, choices=RiskKind.choices)
     description = models.TextField(_("description"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
 
     history = HistoricalRecords()
 
@@ -162,7 +169,7 @@ class CatalogueItem(models.Model):
         help_text=_("Stable: answers refer to it, e.g. ARS-17-opt-out."),
     )
     area = models.CharField(_("area"), max_length=40)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
     question_zh = models.TextField(_("question (Chinese)"))
     question_en = models.TextField(_("question (English)"))
     guidance_zh = models.TextField(_("guidance (Chinese)"), blank=True)
@@ -268,7 +275,7 @@ class Metric(models.Model):
     threshold = models.DecimalField(_("threshold"), max_digits=12, decimal_places=2)
     basis = models.JSONField(_("basis"), default=list)
     confidence = models.CharField(_("confidence"), max_length=1, choices=Confidence.choices)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

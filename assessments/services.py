@@ -9,6 +9,7 @@ applies again.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -171,3 +172,245 @@ def suggested_conclusion(summary: Summary, algorithm_name: str) -> str:
     else:
         text += "。评估认为，该算法已建立相应的安全管理制度和技术措施，安全风险总体可控。"
     return text
+
+
+# ---------------------------------------------------------------------------
+# Writes of the assessment page's parts that are not model forms: the TC260
+# quantities (Assessment.metrics) and the risks (one Risk per kind). They
+# autosave like the wizard's panels (filings.wizard.save_panel): valid values
+# are stored at once, refused ones wait in PendingInput with their message,
+# and a field someone else saved since the form was loaded is a conflict
+# (three-way, against the values the form was loaded with), never overwritten.
+# ---------------------------------------------------------------------------
+
+METRICS_PANEL = "assessment-metrics"
+RISKS_PANEL = "assessment-risks"
+
+
+@dataclass
+class DictPanel:
+    """One autosaved part of the assessment page, ready to render."""
+
+    kind: str  # METRICS_PANEL or RISKS_PANEL, also the PendingInput target
+    prefix: str
+    form: Any
+    base: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    field_problems: dict = field(default_factory=dict)
+
+
+def panel_prefix(kind: str, algorithm: Algorithm) -> str:
+    """Keyed by the algorithm: the page can show the panel before an Assessment exists."""
+    return f"{kind}-{algorithm.pk}"
+
+
+def applicable_metrics(status: AssessmentStatus) -> list[Metric]:
+    """The active TC260 quantities that the applicable items ask for, in catalogue order."""
+    metric_ids = {m for row in status.rows if row.item for m in (row.item.metrics or [])}
+    return list(
+        Metric.objects.filter(metric_id__in=metric_ids, active=True).order_by(
+            "position", "metric_id"
+        )
+    )
+
+
+def _metric_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _metrics_stored(assessment, names) -> dict:
+    stored = (assessment.metrics if assessment else None) or {}
+    return {name: stored.get(name) for name in names}
+
+
+def _risks_stored(assessment) -> dict:
+    from filings.choices import RiskKind
+
+    texts = {r.kind: r.description for r in assessment.risks.all()} if assessment else {}
+    return {code: texts.get(code, "") for code in RiskKind.values}
+
+
+def _base(stored: dict) -> str:
+    return json.dumps(
+        stored, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+
+
+def _form(kind: str, algorithm: Algorithm, data=None, *, metrics=None):
+    from .forms import MetricsForm, RisksForm
+
+    prefix = panel_prefix(kind, algorithm)
+    if kind == METRICS_PANEL:
+        return MetricsForm(data, metrics=metrics, prefix=prefix)
+    return RisksForm(data, prefix=prefix)
+
+
+def _stored(kind: str, assessment, form) -> dict:
+    if kind == METRICS_PANEL:
+        return _metrics_stored(assessment, form.fields)
+    return _risks_stored(assessment)
+
+
+def dict_panel(kind: str, algorithm: Algorithm, assessment, *, metrics=None) -> DictPanel:
+    """The panel as stored, overlaid by what was typed and refused (PendingInput),
+    with the refusals' messages in the reader's language."""
+    from filings.models import PendingInput
+
+    form = _form(kind, algorithm, metrics=metrics)
+    stored = _stored(kind, assessment, form)
+    pending = (
+        PendingInput.objects.filter(target=kind, object_id=assessment.pk).first()
+        if assessment
+        else None
+    )
+    raw = {name: entry["value"] for name, entry in (pending.data if pending else {}).items()}
+    raw = {name: value for name, value in raw.items() if name in form.fields}
+    errors: dict[str, list[str]] = {}
+    if raw:
+        data = {
+            form.add_prefix(name): "" if value is None else str(value)
+            for name, value in stored.items()
+        }
+        data.update({form.add_prefix(name): value for name, value in raw.items()})
+        bound = _form(kind, algorithm, data, metrics=metrics)
+        bound.is_valid()
+        errors = {name: list(bound.errors.get(name, [])) for name in raw}
+        errors = {name: messages for name, messages in errors.items() if messages}
+        form = _form(kind, algorithm, metrics=metrics)
+        form.initial = {**stored, **raw}
+    else:
+        form.initial = dict(stored)
+    return DictPanel(kind, panel_prefix(kind, algorithm), form, _base(stored), errors)
+
+
+def _last_author(kind: str, assessment) -> tuple[str, object]:
+    from .models import Risk
+
+    history = (
+        assessment.history
+        if kind == METRICS_PANEL
+        else Risk.history.filter(assessment_id=assessment.pk)
+    )
+    record = history.order_by("-history_date").select_related("history_user").first()
+    if record is None or record.history_user is None:
+        return "", record.history_date if record else None
+    return record.history_user.get_username(), record.history_date
+
+
+def _conflicts(kind, assessment, form, stored: dict, valid: dict, errors: dict, base: str):
+    from filings.wizard import Conflict
+
+    try:
+        ancestor = json.loads(base)
+    except (ValueError, RecursionError):
+        ancestor = {}  # unreadable: every difference counts as theirs
+    if not isinstance(ancestor, dict):
+        ancestor = {}
+    conflicts = []
+    by = at = None
+    for name in form.fields:
+        theirs = stored.get(name)
+        if name in ancestor and ancestor[name] == theirs:
+            continue  # nobody else changed it
+        mine = valid[name] if name in valid else form[name].data
+        if name in valid and mine == theirs:
+            continue
+        if name in errors and str(mine) == str(theirs):
+            continue
+        if by is None:
+            by, at = _last_author(kind, assessment)
+        theirs_text = "" if theirs is None else str(theirs)
+        conflicts.append(
+            Conflict(
+                name=name,
+                label=str(form.fields[name].label),
+                mine="" if mine is None else str(mine),
+                theirs=theirs_text,
+                by=by,
+                at=at,
+                theirs_input=theirs_text,
+            )
+        )
+    return conflicts
+
+
+def _write(kind: str, assessment, changes: dict, user) -> None:
+    from filings.choices import RiskKind
+
+    from .models import Risk
+
+    if kind == METRICS_PANEL:
+        values = dict(assessment.metrics or {})
+        for name, value in changes.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        assessment.metrics = values
+        assessment._history_user = user
+        assessment.save(update_fields=["metrics", "updated_at"])
+        return
+    existing = {r.kind: r for r in assessment.risks.select_for_update()}
+    order = list(RiskKind.values)
+    for kind_code, text in changes.items():
+        risk = existing.get(kind_code)
+        if text.strip():
+            if risk is None:
+                risk = Risk(
+                    workspace_id=assessment.workspace_id, assessment=assessment, kind=kind_code
+                )
+            risk.description, risk.position = text, order.index(kind_code)
+            risk._history_user = user
+            risk.save()
+        elif risk is not None:
+            # Emptied by the user: removed, and the history keeps what it said.
+            risk._history_user = user
+            risk.delete()
+
+
+def assessment_for_edit(algorithm: Algorithm):
+    """The algorithm's assessment, created by the first save if it does not exist yet."""
+    from .models import Assessment
+
+    assessment, _created = Assessment.objects.get_or_create(
+        algorithm=algorithm, defaults={"workspace_id": algorithm.workspace_id}
+    )
+    return assessment
+
+
+def save_dict_panel(
+    kind: str, algorithm: Algorithm, data, *, user=None, base: str | None = None, metrics=None
+):
+    """Save the quantities (kind METRICS_PANEL, with the applicable `metrics`) or
+    the risks (RISKS_PANEL) as posted; the result is a filings.wizard.SaveResult."""
+    from django.db import transaction
+
+    from filings.wizard import SaveResult, _keep_pending
+
+    from .models import Assessment
+
+    form = _form(kind, algorithm, data, metrics=metrics)
+    form.is_valid()
+    errors = {name: list(messages) for name, messages in form.errors.items() if name in form.fields}
+    valid = {}
+    for name in form.fields:
+        if name in errors or name not in form.cleaned_data:
+            continue
+        value = form.cleaned_data[name]
+        if kind == METRICS_PANEL and value is not None:
+            value = _metric_number(value)
+        valid[name] = value
+    with transaction.atomic():
+        assessment = assessment_for_edit(algorithm)
+        fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        stored = _stored(kind, fresh, form)
+        if base:
+            conflicts = _conflicts(kind, fresh, form, stored, valid, errors, base)
+            if conflicts:
+                return SaveResult(saved=[], errors={}, form=form, base=base, conflicts=conflicts)
+        changed = {name: value for name, value in valid.items() if stored.get(name) != value}
+        if changed:
+            _write(kind, fresh, changed, user)
+        _keep_pending(kind, fresh, form, errors, user)
+        after = _stored(kind, fresh, form)
+    return SaveResult(saved=list(changed), errors=errors, form=form, base=_base(after))

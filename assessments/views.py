@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,48 +18,34 @@ from filings.forms import AttachmentForm
 from filings.models import Algorithm, Attachment
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
-from .forms import MetricsForm, RisksForm
-from .models import Answer, Assessment, CatalogueVersion, Metric, Risk
-from .services import assessment_status, check_metrics, suggested_conclusion, summarise
+from .models import Answer, Assessment, CatalogueVersion, Metric
+from .services import (
+    METRICS_PANEL,
+    RISKS_PANEL,
+    applicable_metrics,
+    assessment_status,
+    check_metrics,
+    dict_panel,
+    panel_prefix,
+    save_dict_panel,
+    suggested_conclusion,
+    summarise,
+)
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
     return get_scoped_or_404(Algorithm.objects.select_related("provider"), access, pk=pk)
 
 
-def _assessment(access: Access, algorithm: Algorithm) -> Assessment | None:
-    """The algorithm's assessment; created on first visit by someone who may edit."""
+def _context(access: Access, algorithm: Algorithm) -> dict:
+    """The page's context. Reading writes nothing: an algorithm without an
+    assessment, and an item without an answer, show empty forms to those who
+    may edit, and their first save creates the row (filings:panel-save-new)."""
     assessment = Assessment.objects.filter(algorithm=algorithm).first()
-    if assessment is None and access.can_edit:
-        assessment, _created = Assessment.objects.get_or_create(
-            algorithm=algorithm, defaults={"workspace": access.workspace}
-        )
-    return assessment
-
-
-def _ensure_answers(assessment: Assessment, rows) -> None:
-    """An empty answer per applicable item, so that each can be autosaved."""
-    missing = [row.item_id for row in rows if row.answer is None]
-    if missing:
-        Answer.objects.bulk_create(
-            [
-                Answer(workspace_id=assessment.workspace_id, assessment=assessment, item=item)
-                for item in missing
-            ],
-            ignore_conflicts=True,
-        )
-
-
-def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_form=None) -> dict:
-    assessment = _assessment(access, algorithm)
     status = assessment_status(algorithm)
-    if (
-        assessment is not None
-        and access.can_edit
-        and any(row.answer is None for row in status.rows)
-    ):
-        _ensure_answers(assessment, status.rows)
-        status = assessment_status(algorithm)
+    editable = assessment
+    if editable is None and access.can_edit:
+        editable = Assessment(workspace_id=algorithm.workspace_id, algorithm=algorithm)
     pending = wizard.pending_for([("answer", row.answer) for row in status.rows if row.answer])
     if assessment is not None:
         pending.update(
@@ -80,11 +67,13 @@ def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_f
                     "rows": [],
                 }
             )
-        panel = (
-            wizard.build_panel("answer", row.answer, pending.get(("answer", row.answer.pk)))
-            if row.answer
-            else None
-        )
+        if row.answer:
+            panel = wizard.build_panel("answer", row.answer, pending.get(("answer", row.answer.pk)))
+        elif access.can_edit:
+            unsaved = Answer(workspace_id=algorithm.workspace_id, item=row.item_id)
+            panel = wizard.build_panel("answer", unsaved, key=row.item_id)
+        else:
+            panel = None
         areas[-1]["rows"].append(
             {"row": row, "panel": panel, "evidence": evidence.get(row.item_id, [])}
         )
@@ -99,10 +88,10 @@ def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_f
         )
     )
     stored = assessment.metrics if assessment else {}
-    if metrics_form is None and metrics:
-        metrics_form = MetricsForm(metrics=metrics, initial=stored)
+    metrics_panel = (
+        dict_panel(METRICS_PANEL, algorithm, assessment, metrics=metrics) if metrics else None
+    )
     results = {r["metric"]: r for r in check_metrics(stored) if r["metric"] in metric_ids}
-    risks = {r.kind: r.description for r in assessment.risks.all()} if assessment else {}
     summary = summarise(status)
     return {
         "from_filing": _from_filing(algorithm),
@@ -111,24 +100,26 @@ def _context(access: Access, algorithm: Algorithm, *, metrics_form=None, risks_f
         "algorithm": algorithm,
         "assessment": assessment,
         "dates": wizard.build_panel(
-            "assessment-dates", assessment, pending.get(("assessment-dates", assessment.pk))
+            "assessment-dates", editable, pending.get(("assessment-dates", editable.pk)), key="new"
         )
-        if assessment
+        if editable
         else None,
         "conclusion": wizard.build_panel(
             "assessment-conclusion",
-            assessment,
-            pending.get(("assessment-conclusion", assessment.pk)),
+            editable,
+            pending.get(("assessment-conclusion", editable.pk)),
+            key="new",
         )
-        if assessment
+        if editable
         else None,
         "areas": areas,
         "inactive": status.inactive,
         "summary": summary,
         "suggested": suggested_conclusion(summary, algorithm.name),
-        "metrics_form": metrics_form,
+        "metrics": metrics_panel,
+        "metrics_form": metrics_panel.form if metrics_panel else None,
         "metric_results": results,
-        "risks_form": risks_form or RisksForm(initial=risks),
+        "risks": dict_panel(RISKS_PANEL, algorithm, assessment),
         "upload_form": AttachmentForm(owner="algorithm"),
         "step": "assessment",
     }
@@ -150,12 +141,14 @@ def _from_filing(algorithm: Algorithm) -> list[tuple[str, str]]:
         if section.code in wanted:
             keep = wanted.pop(section.code)
             rows.extend(
-                (row.label, row.text)
+                (row.label, row.display or row.text)
                 for row, attr in zip(section.rows, _attrs(section.code), strict=True)
                 if attr in keep
             )
         elif section.code == "service":
-            values = {_attrs("service")[i]: row.text for i, row in enumerate(section.rows)}
+            values = {
+                _attrs("service")[i]: row.display or row.text for i, row in enumerate(section.rows)
+            }
             rows.append(
                 (
                     section.subtitle,
@@ -183,71 +176,87 @@ def assessment_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "assessments/assessment.html", _context(access, algorithm))
 
 
-@login_required
-@require_POST
-def metrics_save(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpResponse:
+    """Autosave of the quantities or the risks (htmx), or the form's plain POST without JS."""
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
     access.require_edit()
-    assessment = _assessment(access, algorithm)
-    metric_ids = {m for row in assessment_status(algorithm).rows for m in (row.item.metrics or [])}
-    metrics = list(
-        Metric.objects.filter(metric_id__in=metric_ids, active=True).order_by(
-            "position", "metric_id"
-        )
+    metrics = applicable_metrics(assessment_status(algorithm)) if kind == METRICS_PANEL else None
+    result = save_dict_panel(
+        kind,
+        algorithm,
+        request.POST,
+        user=request.user,
+        base=request.POST.get("_base"),
+        metrics=metrics,
     )
-    form = MetricsForm(request.POST, metrics=metrics)
-    form.is_valid()
-    with transaction.atomic():
-        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        values = dict(assessment.metrics or {})
-        for name in form.fields:
-            if name in form.errors:
-                continue  # an invalid number is shown again with its message; the stored one stays
-            value = form.cleaned_data.get(name)
-            if value is None:
-                values.pop(name, None)
-            else:
-                values[name] = int(value) if value == value.to_integral_value() else float(value)
-        assessment.metrics = values
-        assessment._history_user = request.user
-        assessment.save(update_fields=["metrics", "updated_at"])
-    if form.errors:
-        context = _context(access, algorithm, metrics_form=form)
-        return render(request, "assessments/assessment.html", context, status=400)
-    messages.success(request, _("Quantities saved."))
-    return redirect(f"{request.path.rsplit('metrics/', 1)[0]}#metrics")
+    prefix = panel_prefix(kind, algorithm)
+    page = reverse("assessments:page", args=[slug, algorithm.pk])
+    anchor = "#metrics" if kind == METRICS_PANEL else "#risks"
+    if result.conflicts and not request.htmx:
+        return render(
+            request,
+            "filings/wizard/conflict_page.html",
+            {"workspace": access.workspace, "access": access, "result": result, "prefix": prefix,
+             "save_url": request.path, "current_base": _current_base(kind, algorithm, metrics),
+             "back": page + anchor},
+            status=409,
+        )  # fmt: skip
+    if request.htmx:
+        context = {
+            "result": result,
+            "prefix": prefix,
+            "now": timezone.localtime(),
+            "current_base": _current_base(kind, algorithm, metrics)
+            if result.conflicts
+            else result.base,
+        }
+        if kind == METRICS_PANEL and not result.conflicts:
+            assessment = Assessment.objects.filter(algorithm=algorithm).first()
+            context["metric_results"] = {
+                r["metric"]: r for r in check_metrics(assessment.metrics if assessment else {})
+            }
+        response = render(request, "assessments/_saved.html", context)
+        response["HX-Trigger"] = "suanbei:saved"
+        return response
+    if result.errors:
+        messages.warning(
+            request, _("Saved what was valid; the fields marked below need a correction.")
+        )
+    else:
+        messages.success(
+            request, _("Quantities saved.") if kind == METRICS_PANEL else _("Risks saved.")
+        )
+    return redirect(page + anchor)
+
+
+def _current_base(kind: str, algorithm: Algorithm, metrics) -> str:
+    assessment = Assessment.objects.filter(algorithm=algorithm).first()
+    return dict_panel(kind, algorithm, assessment, metrics=metrics).base
+
+
+@login_required
+@require_POST
+def metrics_save(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _save_part(request, slug, pk, METRICS_PANEL)
 
 
 @login_required
 @require_POST
 def risks_save(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _save_part(request, slug, pk, RISKS_PANEL)
+
+
+@login_required
+def summary_fragment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The page's running summary (sidebar progress, gaps, suggested conclusion)
+    as out-of-band fragments, fetched again after each autosave. Reads only."""
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    access.require_edit()
-    assessment = _assessment(access, algorithm)
-    form = RisksForm(request.POST)
-    if not form.is_valid():  # pragma: no cover - free text cannot be invalid
-        return render(
-            request,
-            "assessments/assessment.html",
-            _context(access, algorithm, risks_form=form),
-            status=400,
-        )
-    with transaction.atomic():
-        existing = {r.kind: r for r in assessment.risks.select_for_update()}
-        for position, (kind, text) in enumerate(form.cleaned_data.items()):
-            risk = existing.get(kind)
-            if text.strip():
-                if risk is None:
-                    risk = Risk(workspace=access.workspace, assessment=assessment, kind=kind)
-                if (risk.description, risk.position) != (text, position) or risk.pk is None:
-                    risk.description, risk.position = text, position
-                    risk._history_user = request.user
-                    risk.save()
-            elif risk is not None:
-                # Emptied by the user: removed, and the history keeps what it said.
-                risk._history_user = request.user
-                risk.delete()
-    messages.success(request, _("Risks saved."))
-    return redirect(f"{request.path.rsplit('risks/', 1)[0]}#risks")
+    status = assessment_status(algorithm)
+    summary = summarise(status)
+    return render(
+        request,
+        "assessments/_summary_oob.html",
+        {"summary": summary, "suggested": suggested_conclusion(summary, algorithm.name)},
+    )

@@ -9,7 +9,9 @@ written in Chinese in the templates, since the CAC reads Chinese.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -23,25 +25,20 @@ from filings.copysheet import copy_sheet
 # only make the worker slow.
 MAX_FIELD_CHARS = 20_000
 # Runs of characters with no line-break opportunity (a long URL, a pasted
-# hash, "AAAA…") get an invisible break every few characters, so that they
-# wrap inside their cell instead of running off the page. WeasyPrint's own
-# emergency wrapping of such runs is quadratic in their length.
+# hash, "AAAA…") get an invisible break (U+200B, which WeasyPrint draws as
+# no glyph: the PDF's text layer, pdftotext and copy-paste never see it)
+# every few characters, so that they wrap inside their cell instead of
+# running off the page. The stylesheet's `overflow-wrap: anywhere` would
+# wrap them too, but WeasyPrint's emergency wrapping is quadratic in a run's
+# length (a 20,000-character run takes ~12 s, against well under 1 s here).
+# Only the display values `build` returns get these breaks, never the
+# snapshot: ids, codes and keys are what answers, choices and services are
+# matched on (an item id "ARS-7-management-systems" with a U+200B in it
+# matches no answer).
 _UNBREAKABLE_RUN = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]{24,}")
 _BREAK_EVERY = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 ZWSP = "\u200b"
-
-# Filing statuses from internal approval on: the watermark "草稿 DRAFT" goes.
-APPROVED_STATUSES = frozenset(
-    {
-        choices.FilingStatus.APPROVED,
-        choices.FilingStatus.SUBMITTED,
-        choices.FilingStatus.RETURNED,
-        choices.FilingStatus.FILED,
-        choices.FilingStatus.CANCELLED,
-        choices.FilingStatus.REVOKED,
-    }
-)
 
 # ---------------------------------------------------------------------------
 # Text
@@ -65,14 +62,59 @@ def printable(text: str) -> str:
     return _UNBREAKABLE_RUN.sub(_break_run, text)
 
 
+# Keys of `build`'s result whose values are codes or identifiers the
+# templates compare or put in a class (status-{{ item.status }}), or digests:
+# they are shown, if at all, as they are.
+VERBATIM_KEYS = frozenset(
+    {
+        "id",
+        "code",
+        "status",
+        "area",
+        "filing_kind",
+        "unit",
+        "comparator",
+        "hash",
+        "hash12",
+        "digest",
+    }
+)
+
+
 def _printable_tree(value: Any) -> Any:
+    """`printable` applied to every display string of `build`'s result.
+
+    Never to a snapshot: see _UNBREAKABLE_RUN.
+    """
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, list):
         return [_printable_tree(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_printable_tree(v) for v in value)
     if isinstance(value, dict):
-        return {k: _printable_tree(v) for k, v in value.items()}
+        return {k: v if k in VERBATIM_KEYS else _printable_tree(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # filings.copysheet's sections and rows.
+        return dataclasses.replace(
+            value,
+            **{
+                f.name: _printable_tree(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init and f.name not in VERBATIM_KEYS
+            },
+        )
     return value
+
+
+def for_display(build_function):
+    """Decorates `build`: its result, and only that, is made printable."""
+
+    @functools.wraps(build_function)
+    def wrapper(*args, **kwargs):
+        return _printable_tree(build_function(*args, **kwargs))
+
+    return wrapper
 
 
 def short(text: str, limit: int) -> str:
@@ -164,14 +206,11 @@ def cite_en(ref: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _latest_filing(algorithm: dict) -> dict:
-    filings = algorithm.get("filings") or []
-    return filings[-1] if filings else {}
-
-
-def is_approved(snapshot: dict) -> bool:
-    algorithm = snapshot["providers"][0]["algorithms"][0]
-    return _latest_filing(algorithm).get("status") in APPROVED_STATUSES
+def _filing(context: dict) -> dict:
+    """The filing's lifecycle printed beside the content (filings.snapshot.lifecycle):
+    kind, status, number, and `final` when the content is the approved/filed
+    version; the snapshot itself holds no filing records."""
+    return context.get("lifecycle") or {}
 
 
 def _services_used(provider: dict, algorithm: dict) -> list[dict]:
@@ -332,7 +371,7 @@ def _report(provider: dict, algorithm: dict, services: list[dict], context: dict
             }
         )
     disclosure = algorithm.get("disclosure") or {}
-    filing = _latest_filing(algorithm)
+    filing = _filing(context)
     return {
         "assessed_on": date_zh(assessment.get("assessed_on")),
         "report_date": date_zh(assessment.get("report_date")),
@@ -475,12 +514,12 @@ def _form(snapshot: dict, filing: dict) -> dict:
     }
 
 
+@for_display
 def build(snapshot: dict, context: dict, *, snapshot_hash: str) -> dict:
     """Everything the templates show, from the snapshot and the gathered context."""
-    snapshot = _printable_tree(snapshot)
     provider = snapshot["providers"][0]
     algorithm = provider["algorithms"][0]
-    filing = _latest_filing(algorithm)
+    filing = _filing(context)
     services = [_service_row(entry) for entry in _services_used(provider, algorithm)]
     officer = provider.get("security_officer") or {}
     entity = provider.get("name") or ""
@@ -495,7 +534,8 @@ def build(snapshot: dict, context: dict, *, snapshot_hash: str) -> dict:
         "hash": snapshot_hash,
         "hash12": snapshot_hash[:12],
         "version": context.get("version") or 1,
-        "approved": is_approved(snapshot),
+        # No "草稿 DRAFT" only on exactly the version the approval or filing stands for.
+        "approved": bool(filing.get("final")),
         "bilingual": bool(context.get("bilingual")),
         "catalogue_version": context.get("catalogue_version") or "",
         "header": short(" · ".join(t for t in (entity, name) if t) or "（未命名）", 70),

@@ -1,13 +1,15 @@
 """The PDF documents of a filing, each produced by a render job.
 
-A job freezes the algorithm's snapshot (canonical JSON, as hashed) when it
-is requested; the worker renders from that text only, so the file always
-matches the hash printed on its pages, however the data changes meanwhile.
+A job names the version of the algorithm's content (filings.snapshot,
+recorded by filings.versions) current when it was requested; the worker
+renders from that version's frozen data only and prints its digest, so the
+file always matches the digest printed on its pages, however the data
+changes meanwhile, and the PDF of an approved filing carries the digest the
+approval stands for.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.conf import settings
@@ -72,9 +74,20 @@ class DocumentJob(WorkspaceOwned):
     status = models.CharField(
         _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    # Canonical JSON of filings.interchange.algorithm_snapshot, exactly the bytes hashed.
-    snapshot = models.TextField(_("data snapshot"))
+    # The version rendered; its data is what the worker renders, its digest what the pages print.
+    snapshot_version = models.ForeignKey(
+        "filings.SnapshotVersion",
+        on_delete=models.RESTRICT,
+        null=True,  # jobs requested before versions existed
+        blank=True,
+        related_name="+",
+        verbose_name=_("data version"),
+    )
+    # = snapshot_version.digest, kept on the row for the reuse lookup and file names.
     snapshot_hash = models.CharField(_("SHA-256 of the snapshot"), max_length=64)
+    # What the document prints beside the content (filings.snapshot.lifecycle at the
+    # request): whether it is the approved/filed version, the filing's kind, status, number.
+    lifecycle = models.JSONField(_("filing status printed"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("version"))
     # What the snapshot lacks (catalogue texts, regulation titles), gathered once
     # by the worker before it renders, so that a re-run renders the same thing.
@@ -128,12 +141,15 @@ class DocumentJob(WorkspaceOwned):
         return self.status == JobStatus.DONE and bool(self.file.name) and self.superseded_at is None
 
     def snapshot_data(self) -> dict:
-        return json.loads(self.snapshot)
+        """The snapshot rendered: the frozen version's, without lifecycle records."""
+        if self.snapshot_version_id is None:
+            return {}
+        return self.snapshot_version.data.get("snapshot") or {}
 
     def algorithm_name(self) -> str:
         try:
             return self.snapshot_data()["providers"][0]["algorithms"][0].get("name") or ""
-        except (ValueError, LookupError, AttributeError):
+        except (LookupError, AttributeError, TypeError):
             return ""
 
     def download_name(self) -> str:

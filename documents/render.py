@@ -2,7 +2,9 @@
 
     render(snapshot, "report", context=...) -> PDF bytes
 
-No database access: the worker (documents.services.job_run) and the
+`snapshot` is a version's frozen snapshot (filings.snapshot); the context
+carries the version's digest, which every page prints, and the filing's
+lifecycle (draft or the approved/filed version). No database access: the worker (documents.services.job_run) and the
 `render_filing` command call the same function. WeasyPrint reaches nothing
 but our own static files (`StaticOnlyFetcher`); user text is escaped by the
 templates and never enters a URL, a style or an attribute WeasyPrint acts on.
@@ -21,8 +23,6 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
-
-from filings.interchange import snapshot_hash
 
 from . import content
 from .models import DocumentKind
@@ -144,7 +144,7 @@ def make_fetcher():
 def render_html(snapshot: dict, document: str, *, context: dict) -> str:
     """The HTML WeasyPrint lays out (also what tests read without WeasyPrint)."""
     document = DocumentKind(document)
-    data = content.build(snapshot, context, snapshot_hash=snapshot_hash(snapshot))
+    data = content.build(snapshot, context, snapshot_hash=context["digest"])
     template = (
         "documents/pdf/package.html"
         if document == DocumentKind.PACKAGE

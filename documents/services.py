@@ -30,8 +30,11 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from filings.interchange import algorithm_snapshot, canonical_json, snapshot_hash
+from filings import versions
 from filings.models import Algorithm
+from filings.snapshot import current as current_content
+from filings.snapshot import digest as content_digest
+from filings.snapshot import lifecycle as lifecycle_of
 
 from .gather import gather
 from .models import DocumentJob, JobError, JobStatus
@@ -68,7 +71,10 @@ TRANSIENT_ERRORS = (OSError, DatabaseError, InterfaceError)
 
 @dataclass(frozen=True)
 class Prepared:
-    """What rendering needs, for the command line (the worker reads it from the job)."""
+    """What rendering needs, for the command line (the worker reads it from the job).
+
+    `snapshot` is the content's snapshot (filings.snapshot), `snapshot_hash`
+    the content's digest, which the context carries to the pages."""
 
     snapshot: dict
     snapshot_hash: str
@@ -90,18 +96,33 @@ def version_for(algorithm: Algorithm, digest: str) -> int:
     return (latest or 0) + 1
 
 
-def render_context(snapshot: dict, *, version: int, bilingual: bool) -> dict:
-    return {**gather(snapshot), "version": version, "bilingual": bilingual}
+def render_context(
+    snapshot: dict, *, version: int, bilingual: bool, digest: str, lifecycle: dict
+) -> dict:
+    """What the pages print beside the snapshot: the catalogue texts (gather), the
+    document version, the content's digest and the filing's lifecycle."""
+    return {
+        **gather(snapshot),
+        "version": version,
+        "bilingual": bilingual,
+        "digest": digest,
+        "lifecycle": lifecycle,
+    }
 
 
 def prepare(algorithm: Algorithm, *, bilingual: bool = False) -> Prepared:
-    """Snapshot and context of `algorithm` now, without a job (render_filing)."""
-    snapshot = algorithm_snapshot(algorithm)
-    digest = snapshot_hash(snapshot)
-    version = version_for(algorithm, digest)
-    return Prepared(
-        snapshot, digest, render_context(snapshot, version=version, bilingual=bilingual)
+    """Content and context of `algorithm` now, without a job (render_filing).
+    Nothing is recorded: not a job, not a version."""
+    data, digest = current_content(algorithm)
+    snapshot = data["snapshot"]
+    context = render_context(
+        snapshot,
+        version=version_for(algorithm, digest),
+        bilingual=bilingual,
+        digest=digest,
+        lifecycle=lifecycle_of(algorithm, digest),
     )
+    return Prepared(snapshot, digest, context)
 
 
 # ---------------------------------------------------------------------------
@@ -114,26 +135,34 @@ def job_request(
 ) -> DocumentJob:
     """The job that produces `document` for the algorithm's data as it is now.
 
-    An unchanged snapshot reuses the job already done (or under way) for
-    it; otherwise a new job freezes the snapshot and is enqueued after the
+    The content now is recorded as a version (this is a request that
+    writes: the generate POST), which also withdraws an approval it no
+    longer matches. The same content with the same lifecycle (draft or
+    final, status, number) reuses the job already done (or under way) for
+    it; otherwise a new job names the version and is enqueued after the
     transaction commits, so the worker always finds the row.
     """
-    snapshot = algorithm_snapshot(algorithm)
-    text = canonical_json(snapshot).decode()
-    digest = snapshot_hash(snapshot)
     now = timezone.now()
     with transaction.atomic():
-        existing = (
-            DocumentJob.objects.filter(
-                algorithm=algorithm,
-                document=document,
-                bilingual=bilingual,
-                snapshot_hash=digest,
-                status__in=[JobStatus.QUEUED, JobStatus.RENDERING, JobStatus.DONE],
-                superseded_at__isnull=True,
-            )
-            .order_by("-pk")
-            .first()
+        version = versions.check_algorithm(algorithm, by=user)
+        digest = version.digest
+        lifecycle = lifecycle_of(algorithm, digest)
+        existing = next(
+            (
+                job
+                for job in DocumentJob.objects.filter(
+                    algorithm=algorithm,
+                    document=document,
+                    bilingual=bilingual,
+                    snapshot_hash=digest,
+                    status__in=[JobStatus.QUEUED, JobStatus.RENDERING, JobStatus.DONE],
+                    superseded_at__isnull=True,
+                )
+                .only("pk", "status", "queued_at", "lifecycle")
+                .order_by("-pk")
+                if job.lifecycle == lifecycle
+            ),
+            None,
         )
         if existing is not None:
             if existing.status == JobStatus.QUEUED and (
@@ -150,8 +179,9 @@ def job_request(
             algorithm=algorithm,
             document=document,
             bilingual=bilingual,
-            snapshot=text,
+            snapshot_version=version,
             snapshot_hash=digest,
+            lifecycle=lifecycle,
             version=version_for(algorithm, digest),
             created_by=user,
             queued_at=now,
@@ -302,10 +332,23 @@ def job_run(job_id: int, *, worker: str) -> str:
     if job.attempts > MAX_ATTEMPTS:
         job_fail(job_id, JobError.INTERRUPTED, f"{job.attempts - 1} attempts", claimed_by=worker)
         return "failed"
+    if job.snapshot_version_id is None:
+        job_fail(job_id, JobError.RENDER, "no data version: request it again", claimed_by=worker)
+        return "failed"
     try:
-        snapshot = job.snapshot_data()
+        frozen = job.snapshot_version
+        if content_digest(frozen.data) != frozen.digest:
+            # Never print a digest that is not the digest of what is printed.
+            raise ValueError(f"version {frozen.pk}: its data does not match its digest")
+        snapshot = frozen.data["snapshot"]
         if not job.context:
-            job.context = render_context(snapshot, version=job.version, bilingual=job.bilingual)
+            job.context = render_context(
+                snapshot,
+                version=job.version,
+                bilingual=job.bilingual,
+                digest=frozen.digest,
+                lifecycle=job.lifecycle,
+            )
             DocumentJob.objects.filter(pk=job.pk).update(context=job.context)
         data = render(snapshot, job.document, context=job.context)
         name = job.file_name()

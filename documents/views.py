@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings.interchange import algorithm_snapshot, snapshot_hash
 from filings.models import Algorithm
+from filings.snapshot import current as current_content
+from filings.snapshot import lifecycle as lifecycle_of
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
 from . import services
@@ -31,17 +32,20 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
 def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    current = snapshot_hash(algorithm_snapshot(algorithm))
+    # Computed, never recorded: a GET writes nothing (a version is recorded on generate).
+    _data, current = current_content(algorithm)
+    stamp = lifecycle_of(algorithm, current)
     jobs = list(
         DocumentJob.objects.in_workspace(access.workspace)
         .filter(algorithm=algorithm)
         .select_related("created_by")
-        .defer("snapshot", "context")
+        .defer("context")
         .order_by("-pk")[:40]
     )
     latest: dict[str, DocumentJob] = {}
     for job in jobs:
-        if job.snapshot_hash == current:
+        # A file of the same content stamped otherwise (a draft of what is approved now) is old.
+        if job.snapshot_hash == current and job.lifecycle == stamp:
             latest.setdefault(job.document, job)
     rows = [{**kind, "job": latest.get(kind["code"])} for kind in document_kinds()]
     return render(
@@ -118,7 +122,7 @@ def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def job_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     access = get_access(request, slug)
-    job = get_scoped_or_404(DocumentJob, access, pk=pk)
+    job = get_scoped_or_404(DocumentJob.objects.select_related("snapshot_version"), access, pk=pk)
     if not may_download(access):
         raise PermissionDenied
     if not job.is_downloadable:

@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .choices import AttachmentSlot
-from .models import Algorithm, Attachment, Provider
+from .models import Algorithm, Attachment, Provider, name_for_type
 
 # The portal takes scans as JPG, PNG or PDF (portal-details.md §2).
 SCAN_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
@@ -81,7 +81,7 @@ def attachment_create(
         slot=slot,
         provider=provider,
         algorithm=algorithm,
-        original_name=name.rsplit("/", 1)[-1][:255],
+        original_name=name_for_type(name, content_type),
         content_type=content_type,
         size=uploaded.size,
         sha256=_sha256(uploaded),

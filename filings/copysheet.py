@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import translation
 from django.utils.text import capfirst
+from django.utils.translation import pgettext
 
 from . import interchange
 from .checks import label
@@ -105,6 +106,7 @@ class Row:
     label_zh: str
     label: str
     text: str
+    display: str = ""  # the text in the reader's language (choices, yes/no), for pages
 
     @property
     def length(self) -> int:
@@ -147,6 +149,16 @@ def _text(field: models.Field, value) -> str:
     return str(value)
 
 
+def _long_term(shape: str, data: dict, attr: str) -> bool:
+    """An empty validity of a certificate that is entered means long-term
+    (the field's help text: "Leave empty for a long-term certificate")."""
+    if (shape, attr) != ("provider", "certificate_valid_until"):
+        return False
+    _present, valid_until = interchange._get(data, _path(shape, attr))
+    _present, certificate = interchange._get(data, _path(shape, "certificate_type"))
+    return not valid_until and bool(certificate)
+
+
 def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
     rows = []
     for attr in attrs:
@@ -156,7 +168,12 @@ def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
         with translation.override("zh-hans"):
             label_zh = capfirst(label(shape, dotted))
             text = _text(field, value)
-        rows.append(Row(label_zh=label_zh, label=capfirst(label(shape, dotted)), text=text))
+            if _long_term(shape, data, attr):
+                text = pgettext("certificate validity", "Long-term")
+        display = _text(field, value) if text and field.choices else text
+        rows.append(
+            Row(label_zh=label_zh, label=capfirst(label(shape, dotted)), text=text, display=display)
+        )
     return tuple(rows)
 
 

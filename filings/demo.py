@@ -386,4 +386,11 @@ def load_demo(*, reset: bool = False) -> Workspace:
     Filing.objects.create(
         workspace=ws, algorithm=Algorithm.objects.get(workspace=ws, name="示例大模型开放平台算法")
     )
+    # The feed algorithm is filed as it is now: its filing stands for this version
+    # (so its PDFs carry no draft mark and a later edit makes a change filing due).
+    from .versions import record
+
+    Filing.objects.filter(algorithm=feed, status=FilingStatus.FILED).update(
+        filed_version=record(feed)
+    )
     return ws

@@ -2,13 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import PROVIDER_SLOTS, AttachmentSlot
+from .validators import validate_cac_text
 
 
 class AttachmentForm(forms.Form):
     slot = forms.ChoiceField(label=_("Slot"), choices=AttachmentSlot.choices)
     file = forms.FileField(label=_("File"), help_text=_("PDF, JPEG or PNG."))
-    description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    assessment_item = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    description = forms.CharField(
+        label=_("Description"), max_length=300, required=False, validators=[validate_cac_text]
+    )
+    assessment_item = forms.CharField(
+        max_length=64, required=False, widget=forms.HiddenInput, validators=[validate_cac_text]
+    )
 
     def __init__(self, *args, owner: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,15 +2,19 @@
 
 One declarative table maps each JSON key to a model field. Export, import,
 the JSON Schema and the error pointers all read it, so a field is added in
-one place. The exported document is also the canonical snapshot that is
-hashed, checked, diffed and rendered (see `canonical_json`).
+one place. The exported document of one algorithm is also the snapshot that
+is checked and rendered; filings.snapshot takes the hashed content from it
+(without its lifecycle records) and is the one place a digest is computed.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
-import hashlib
 import json
+import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +25,7 @@ from django.utils import timezone
 from assessments.models import Answer, Assessment, Risk
 from workspaces.models import Workspace
 
+from .fields import CodeField
 from .models import (
     Algorithm,
     Deployment,
@@ -422,7 +427,8 @@ def _catalogue_listing(providers: list[dict]) -> list[dict]:
 
 
 def algorithm_snapshot(algorithm: Algorithm, *, locations: dict | None = None) -> dict:
-    """The canonical data of one algorithm's filing: hashed, checked, diffed and rendered."""
+    """The data of one algorithm's filing, with its filings (checks, deadlines, copy sheet);
+    filings.snapshot.content is what is hashed, diffed and rendered."""
     document = export_workspace(algorithm.workspace, only_algorithm=algorithm, locations=locations)
     document.pop("exported_at")
     return document
@@ -480,10 +486,6 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def snapshot_hash(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data)).hexdigest()
-
-
 def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -519,6 +521,10 @@ def _field_schema(model_field: models.Field, key: str) -> dict:
         values = [value for value, _label in model_field.choices]
         return {"enum": [*values, None]} if model_field.blank else {"enum": values}
     schema = {"type": ["string", "null"]}
+    if isinstance(model_field, CodeField):
+        # Typed codes are normalised (full-width to half-width, spaces removed)
+        # before their length and format are checked: see validators.normalize_code.
+        return schema
     if getattr(model_field, "max_length", None) and not isinstance(model_field, models.TextField):
         schema["maxLength"] = model_field.max_length
     return schema
@@ -621,6 +627,166 @@ def _pointer(*parts) -> str:
     return "".join("/" + escape(p) for p in parts)
 
 
+# Deeper than any document of the format, with room for additions under "x";
+# shallow enough for every later stage (schema, JSON columns) to walk safely.
+MAX_DEPTH = 64
+MAX_VALUE_PROBLEMS = 100
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A JSON number Python or a database cannot hold; reported with its pointer."""
+
+    kind: str  # "integer" (over Python's digit limit) or "not_finite" (NaN, Infinity, 1e999)
+    text: str
+
+    @classmethod
+    def constant(cls, text: str) -> _Unreadable:
+        return cls("not_finite", text)
+
+
+class _RepeatedKeys(dict):
+    """An object in which a key appears more than once (the last value is kept)."""
+
+    repeated: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    repeated = []
+    for key, _value in pairs:
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    obj = _RepeatedKeys(pairs)
+    obj.repeated = repeated
+    return obj
+
+
+def _parse_int(text: str) -> int | _Unreadable:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        return _Unreadable("integer", text)
+
+
+def _parse_float(text: str) -> float | _Unreadable:
+    value = float(text)
+    return value if math.isfinite(value) else _Unreadable("not_finite", text)
+
+
+def _shown(text: str) -> str:
+    """A key or text safe to print in a message: control characters and lone
+    surrogates as \\uXXXX escapes."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cs") else c for c in text
+    )
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> str | None:
+    from django.utils.translation import gettext as _
+
+    if "\x00" in text:
+        return _("This text contains a NUL character (U+0000), which cannot be stored; remove it.")
+    surrogate = _SURROGATE_RE.search(text)
+    if surrogate:
+        return _(
+            "This text contains %(escape)s, half of a UTF-16 surrogate pair without its other half: "
+            "it is not a character. The file was probably cut or written by a faulty tool; "
+            "correct or remove the escape."
+        ) % {"escape": f"\\u{ord(surrogate.group()):04x}"}
+    return None
+
+
+def _value_problems(document: Any) -> list[Problem]:
+    """What JSON allows but the format cannot hold, each with its JSON Pointer:
+    repeated keys, NUL characters, lone surrogates, numbers beyond what Python or
+    a database holds, nesting deeper than MAX_DEPTH. Walks without recursion and
+    builds a pointer only for a problem (a 20 MB file takes about a second)."""
+    from django.utils.translation import gettext as _
+
+    problems: list[Problem] = []
+
+    def leaf(value: Any, parts: tuple) -> None:
+        if isinstance(value, str):
+            message = _text_problem(value)
+        elif value.kind == "integer":
+            message = _(
+                "This number has %(digits)d digits, more than any field holds; "
+                "check the value (it may have been corrupted)."
+            ) % {"digits": len(value.text.lstrip("-"))}
+        else:
+            message = _(
+                "%(value)s is not a number that can be stored (NaN and infinite numbers are "
+                "not allowed); enter a finite number or null."
+            ) % {"value": value.text[:40]}
+        if message:
+            problems.append(Problem(_pointer(*parts), message))
+
+    stack: list[tuple[Any, tuple]] = [(document, ())]
+    while stack and len(problems) < MAX_VALUE_PROBLEMS:
+        value, parts = stack.pop()
+        if not isinstance(value, dict | list):
+            if isinstance(value, str | _Unreadable):
+                leaf(value, parts)
+            continue
+        if len(parts) >= MAX_DEPTH:
+            problems.append(
+                Problem(
+                    _pointer(*parts), _("The JSON is nested too deeply to be a workspace document.")
+                )
+            )
+            continue
+        if isinstance(value, dict):
+            for key in getattr(value, "repeated", ()):
+                problems.append(
+                    Problem(
+                        _pointer(*parts, _shown(key)),
+                        _(
+                            "The key “%(key)s” appears more than once in this object; "
+                            "keep one (a reader would silently use only one of the values)."
+                        )
+                        % {"key": _shown(key)},
+                    )
+                )
+            items = value.items()
+        else:
+            items = enumerate(value)
+        children = []
+        for key, item in items:
+            if len(problems) >= MAX_VALUE_PROBLEMS:
+                break
+            if isinstance(key, str):
+                message = _text_problem(key)
+                if message:
+                    problems.append(
+                        Problem(
+                            _pointer(*parts),
+                            _("The key “%(key)s”: %(problem)s")
+                            % {"key": _shown(key), "problem": message},
+                        )
+                    )
+                    key = _shown(key)
+            if isinstance(item, str):
+                if "\x00" in item or _SURROGATE_RE.search(item):
+                    leaf(item, (*parts, key))
+            elif isinstance(item, dict | list | _Unreadable):
+                children.append((item, (*parts, key)))
+        stack.extend(reversed(children))
+    if len(problems) >= MAX_VALUE_PROBLEMS:
+        problems = problems[:MAX_VALUE_PROBLEMS]
+        problems.append(
+            Problem("", _("Further problems are not listed; correct these and import again."))
+        )
+    return problems
+
+
 def parse(raw: bytes, *, max_bytes: int) -> dict:
     """Bytes to a document, refusing what is too big, not JSON, too deep or of another format."""
     from django.template.defaultfilters import filesizeformat
@@ -638,10 +804,28 @@ def parse(raw: bytes, *, max_bytes: int) -> dict:
         )
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRefused([Problem("", _("The file is not UTF-8 text."))]) from None
+    except UnicodeDecodeError as error:
+        body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+        raise ImportRefused(
+            [
+                Problem(
+                    "",
+                    _(
+                        "The file is not UTF-8 text: line %(line)d has bytes that are not UTF-8. "
+                        "Save it as UTF-8 and import it again."
+                    )
+                    % {"line": body.count(b"\n", 0, error.start) + 1},
+                )
+            ]
+        ) from None
     try:
-        document = json.loads(text)
+        document = json.loads(
+            text,
+            object_pairs_hook=_object_pairs,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_Unreadable.constant,
+        )
     except RecursionError:
         raise ImportRefused(
             [Problem("", _("The JSON is nested too deeply to be a workspace document."))]
@@ -656,6 +840,9 @@ def parse(raw: bytes, *, max_bytes: int) -> dict:
                 )
             ]
         ) from None
+    problems = _value_problems(document)
+    if problems:
+        raise ImportRefused(problems)
     if not isinstance(document, dict):
         raise ImportRefused([Problem("", _("The document must be a JSON object."))])
     if document.get("format") != FORMAT:
@@ -678,7 +865,9 @@ def _schema_problems(document: dict) -> list[Problem]:
     from django.utils.translation import gettext as _
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(json_schema())
+    validator = Draft202012Validator(
+        json_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     problems = []
     for error in sorted(
         validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
@@ -720,6 +909,15 @@ def _schema_problems(document: dict) -> list[Problem]:
                     },
                 )
             )
+            continue
+        if error.validator in ("format", "pattern") and error.schema.get("format") == "date":
+            problem = Problem(
+                pointer,
+                _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2024-03-01.")
+                % {"value": json.dumps(error.instance, ensure_ascii=False)[:80]},
+            )
+            if problem not in problems:  # the pattern and the calendar may both object
+                problems.append(problem)
             continue
         if error.validator == "required":
             problems.append(

@@ -18,11 +18,13 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from workspaces.models import Workspace, WorkspaceScopedQuerySet
 
 from . import choices, validators
+from .fields import CodeField
 
 ROLE_CHOICES = choices.Role
 
@@ -40,6 +42,29 @@ class WorkspaceOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    # True on the models whose text is printed into the filing PDFs and copied
+    # into the CAC portal: validators.validate_cac_text then runs on every text
+    # and JSON field, for the forms and the importer alike (both full_clean).
+    checks_cac_text = False
+
+    def clean_fields(self, exclude=None) -> None:
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if self.checks_cac_text:
+            for f in self._meta.concrete_fields:
+                if (exclude and f.name in exclude) or f.name in errors:
+                    continue
+                if isinstance(f, models.CharField | models.TextField | models.JSONField):
+                    try:
+                        validators.validate_cac_text(getattr(self, f.attname))
+                    except ValidationError as error:
+                        errors[f.name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
 
     def _check_same_workspace(self, *parents) -> None:
         for parent in parents:
@@ -62,13 +87,15 @@ def _person_id_errors(id_type: str, number: str, field: str) -> dict:
 class Provider(WorkspaceOwned):
     """主体: the entity that files (company, institution, …)."""
 
+    checks_cac_text = True
+
     name = models.CharField(
         _("entity name"),
         max_length=200,
         blank=True,
         help_text=_("Exactly as on the business licence."),
     )
-    uscc = models.CharField(
+    uscc = CodeField(
         _("unified social credit code"),
         max_length=18,
         blank=True,
@@ -77,7 +104,7 @@ class Provider(WorkspaceOwned):
     entity_type = models.CharField(
         _("entity type"), max_length=32, choices=choices.EntityType.choices, blank=True
     )
-    region_code = models.CharField(
+    region_code = CodeField(
         _("region code of registration"),
         max_length=6,
         blank=True,
@@ -96,24 +123,26 @@ class Provider(WorkspaceOwned):
         blank=True,
         help_text=_("Leave empty for a long-term certificate."),
     )
-    icp_number = models.CharField(_("ICP filing or licence number"), max_length=100, blank=True)
+    icp_number = CodeField(_("ICP filing or licence number"), max_length=100, blank=True)
 
     legal_rep_name = models.CharField(_("legal representative"), max_length=100, blank=True)
     legal_rep_id_type = models.CharField(
         _("ID type"), max_length=32, choices=choices.IdType.choices, blank=True
     )
-    legal_rep_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+    legal_rep_id_number = CodeField(_("ID number"), max_length=30, blank=True)
 
     officer_name = models.CharField(_("algorithm security officer"), max_length=100, blank=True)
     officer_id_type = models.CharField(
         _("ID type"), max_length=32, choices=choices.IdType.choices, blank=True
     )
-    officer_id_number = models.CharField(_("ID number"), max_length=30, blank=True)
-    officer_mobile = models.CharField(
+    officer_id_number = CodeField(_("ID number"), max_length=30, blank=True)
+    officer_mobile = CodeField(
         _("mobile number"), max_length=11, blank=True, validators=[validators.validate_mobile]
     )
     officer_email = models.EmailField(_("email"), blank=True)
-    officer_position = models.CharField(_("position"), max_length=100, blank=True)
+    officer_position = models.CharField(
+        pgettext_lazy("job title", "position"), max_length=100, blank=True
+    )
 
     security_org_name = models.CharField(_("algorithm security body"), max_length=200, blank=True)
     security_org_headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
@@ -132,7 +161,7 @@ class Provider(WorkspaceOwned):
         verbose_name_plural = _("providers")
 
     def __str__(self) -> str:
-        return self.name or _("(unnamed provider)")
+        return self.name or str(_("(unnamed provider)"))
 
     def clean(self) -> None:
         errors = {}
@@ -147,14 +176,16 @@ class Provider(WorkspaceOwned):
 class ManagementSystem(WorkspaceOwned):
     """算法安全管理制度: one of the provider's written management systems."""
 
+    checks_cac_text = True
+
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="management_systems"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=choices.ManagementSystemKind.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
     adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    summary = models.TextField(pgettext_lazy("management system", "summary"), blank=True)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
 
     history = HistoricalRecords()
 
@@ -172,6 +203,8 @@ class ManagementSystem(WorkspaceOwned):
 
 class Service(WorkspaceOwned):
     """产品: an app, website, mini-program … through which the provider serves users."""
+
+    checks_cac_text = True
 
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="services", verbose_name=_("provider")
@@ -245,6 +278,8 @@ class Service(WorkspaceOwned):
 
 
 class Algorithm(WorkspaceOwned):
+    checks_cac_text = True
+
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="algorithms", verbose_name=_("provider")
     )
@@ -280,7 +315,7 @@ class Algorithm(WorkspaceOwned):
         _("launch status"), max_length=16, choices=choices.LaunchStatus.choices, blank=True
     )
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("algorithm", "summary"), blank=True)
     usage_scenario = models.TextField(_("usage scenario"), blank=True)
     input_modalities = models.JSONField(
         _("input modalities"),
@@ -349,19 +384,21 @@ class Algorithm(WorkspaceOwned):
 class ThirdPartyModel(WorkspaceOwned):
     """A model from another vendor that the algorithm uses, with its filing number."""
 
+    checks_cac_text = True
+
     algorithm = models.ForeignKey(
         Algorithm, on_delete=models.CASCADE, related_name="third_party_models"
     )
     name = models.CharField(_("model name"), max_length=200, blank=True)
     vendor = models.CharField(_("vendor"), max_length=200, blank=True)
-    filing_number = models.CharField(
+    filing_number = CodeField(
         _("filing number"),
         max_length=40,
         blank=True,
         validators=[validators.validate_filing_number],
         help_text=validators.FILING_NUMBER_HELP,
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
 
     history = HistoricalRecords()
 
@@ -379,6 +416,8 @@ class ThirdPartyModel(WorkspaceOwned):
 
 class Deployment(WorkspaceOwned):
     """产品及功能: a function of a service that uses the algorithm, reached by an ordered access path."""
+
+    checks_cac_text = True
 
     algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="deployments")
     service = models.ForeignKey(
@@ -398,7 +437,7 @@ class Deployment(WorkspaceOwned):
         validators=[validators.validate_string_list],
         help_text=_("The steps a user takes to reach the function, in order, e.g. 首页 → 推荐."),
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
 
     history = HistoricalRecords()
 
@@ -423,12 +462,16 @@ class Deployment(WorkspaceOwned):
 class Disclosure(WorkspaceOwned):
     """拟公示内容: the text the CAC publishes after filing."""
 
+    checks_cac_text = True
+
     algorithm = models.OneToOneField(Algorithm, on_delete=models.CASCADE, related_name="disclosure")
     basic_principle = models.TextField(_("basic principle"), blank=True)
     operating_mechanism = models.TextField(_("operating mechanism"), blank=True)
     application_scenario = models.TextField(_("application scenario"), blank=True)
     purpose = models.TextField(
-        _("purpose"), blank=True, help_text=_("The published lists phrase it as 应用于…场景，…")
+        pgettext_lazy("algorithm", "purpose"),
+        blank=True,
+        help_text=_("The published lists phrase it as 应用于…场景，…"),
     )
     disclosure_note = models.TextField(_("disclosure so far (optional)"), blank=True)
 
@@ -452,6 +495,8 @@ class InvalidTransition(Exception):
 class Filing(WorkspaceOwned):
     """One filing of one algorithm with the CAC: initial, change or cancellation."""
 
+    checks_cac_text = True
+
     algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="filings")
     kind = models.CharField(
         _("kind"),
@@ -465,7 +510,7 @@ class Filing(WorkspaceOwned):
         choices=choices.FilingStatus.choices,
         default=choices.FilingStatus.DRAFT,
     )
-    filing_number = models.CharField(
+    filing_number = CodeField(
         _("filing number"),
         max_length=40,
         blank=True,
@@ -531,6 +576,26 @@ class Filing(WorkspaceOwned):
         apply_transition(self, to, role=role, by=by, **fields)
 
 
+# The extension of a stored or downloaded file, from the type read from its bytes.
+SNIFFED_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+_EXTENSION_ALIASES = {".jpg": {".jpg", ".jpeg"}}
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """The uploaded name with the extension of the sniffed type: a PNG uploaded as
+    poly.html is poly.png, so that no program opens it as a page. Path parts and
+    unprintable characters (controls, direction overrides) are dropped."""
+    name = "".join(c for c in name.replace("\\", "/").rsplit("/", 1)[-1] if c.isprintable())
+    extension = SNIFFED_EXTENSIONS.get(content_type)
+    if extension is None:
+        return name[:255] or "upload"
+    path = PurePosixPath(name.strip() or "upload")
+    if path.suffix.lower() in _EXTENSION_ALIASES.get(extension, {extension}):
+        extension = path.suffix.lower()
+    stem = (path.stem if path.suffix else path.name).strip(" .") or "upload"
+    return stem[: 255 - len(extension)] + extension
+
+
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
     # A random folder keeps names unguessable and lets two uploads share a file name.
     suffix = PurePosixPath(filename).suffix.lower()[:10]
@@ -539,6 +604,8 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 class Attachment(WorkspaceOwned):
     """A file in a typed slot, of the provider or of one algorithm."""
+
+    checks_cac_text = True
 
     slot = models.CharField(_("slot"), max_length=40, choices=choices.AttachmentSlot.choices)
     provider = models.ForeignKey(
@@ -574,6 +641,12 @@ class Attachment(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_slot_display()}: {self.original_name}"
+
+    @property
+    def download_name(self) -> str:
+        """The name to download under, with the extension of the stored type
+        (also for files stored before names took it)."""
+        return name_for_type(self.original_name, self.content_type)
 
     def clean(self) -> None:
         provider = self.provider if self.provider_id else None

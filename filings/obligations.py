@@ -36,7 +36,10 @@ class Obligation:
 
     @property
     def citation(self) -> str:
-        return "; ".join(f"{b['regulation']} Art {b['article']}" for b in self.basis)
+        """The legal bases as the PDF cites them: 《…》第二十四条 (assessments.citations)."""
+        from assessments.citations import citations
+
+        return "；".join(citations(self.basis))
 
 
 @cache

@@ -2,7 +2,64 @@
 
 from __future__ import annotations
 
-from .models import Algorithm, Attachment
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .choices import FilingStatus
+from .models import Activity, Algorithm, Attachment
+
+# Statuses that mean the CAC has (or had) the filing: such an algorithm is on
+# the CAC's record, so it leaves through a cancellation filing, not a delete.
+WITH_THE_CAC = frozenset(
+    {
+        FilingStatus.SUBMITTED,
+        FilingStatus.RETURNED,
+        FilingStatus.FILED,
+        FilingStatus.CANCELLED,
+        FilingStatus.REVOKED,
+    }
+)
+
+
+class DeletionRefused(ValidationError):
+    pass
+
+
+def deletion_refusal(algorithm: Algorithm) -> str | None:
+    """Why the algorithm may not be deleted, or None when it may."""
+    filings = list(algorithm.filings.all())
+    if any(f.status in WITH_THE_CAC or f.filing_number or f.filed_version_id for f in filings):
+        return _(
+            "This algorithm has been submitted to or filed with the CAC, so its record stays. "
+            "To take it off the register, record a cancellation filing (注销备案) once the "
+            "service has ended."
+        )
+    return None
+
+
+def delete_algorithm(algorithm: Algorithm, *, by) -> None:
+    """Delete an algorithm that never reached the CAC, with everything that hangs off it.
+
+    Each deleted row keeps a deletion entry in its change history (simple_history),
+    and the workspace's activity feed records who deleted what.
+    """
+    with transaction.atomic():
+        # Lock the row: a filing moved on meanwhile must still refuse the delete.
+        locked = Algorithm.objects.select_for_update().get(pk=algorithm.pk)
+        reason = deletion_refusal(locked)
+        if reason:
+            raise DeletionRefused(reason)
+        name = locked.name
+        Activity.objects.create(
+            workspace_id=locked.workspace_id,
+            actor=by,
+            verb=Activity.Verb.OTHER,
+            detail=name,
+            data={"event": "algorithm_deleted", "algorithm": locked.pk, "name": name},
+        )
+        locked._history_user = by
+        locked.delete()
 
 
 def attachment_slots(algorithm: Algorithm) -> set[str]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("algorithms/new/", views.algorithm_create, name="algorithm-create"),
     # /w/<slug>/algorithms/<pk>/
     path("algorithms/<int:pk>/", views.algorithm_detail, name="algorithm"),
+    path("algorithms/<int:pk>/delete/", views.algorithm_delete, name="algorithm-delete"),
     path(
         "algorithms/<int:pk>/attachments/",
         views.algorithm_attachment_upload,
@@ -39,6 +40,12 @@ urlpatterns = [
     ),
     # /w/<slug>/panels/<kind>/<pk>/: autosave of one form
     path("panels/<slug:kind>/<int:pk>/", wizard_views.panel_save, name="panel-save"),
+    # /w/<slug>/algorithms/<pk>/panels/<kind>/<key>/: the first save creates the object
+    path(
+        "algorithms/<int:pk>/panels/<slug:kind>/<str:key>/",
+        wizard_views.panel_save_new,
+        name="panel-save-new",
+    ),
     # /w/<slug>/filings/<pk>/ and /w/<slug>/attachments/<pk>/
     path("filings/<int:pk>/transition/", views.filing_transition, name="filing-transition"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -9,6 +9,7 @@ shared/spec/interchange.md ("Validation rules an importer and the forms share").
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -24,6 +25,63 @@ FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
 FILING_NUMBER_LENIENT_RE = re.compile(r"^网信算备\d{21,22}号$")
 
 FUNCTION_DESCRIPTION_MAX = 500
+
+# Invisible characters of no use in a code: spaces of every width (NFKC maps the
+# ideographic space U+3000 to a space), zero-width spaces and joiners, BOM.
+_CODE_JUNK_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+# Bidirectional embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI).
+BIDI_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def normalize_code(value):
+    """A code as typed to the code the CAC uses: full-width digits and letters
+    become half-width (Unicode NFKC, so ９１１１ and ＭＡ read as 9111 and MA) and
+    spaces are removed. Used for USCC, ID and mobile numbers, region codes,
+    filing and ICP numbers, by the forms and the importer alike (fields.CodeField)."""
+    if not isinstance(value, str):
+        return value
+    return _CODE_JUNK_RE.sub("", unicodedata.normalize("NFKC", value))
+
+
+def _strings(value):
+    """Every string in a text or a JSON value (lists, objects), in order."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+
+
+def validate_cac_text(value) -> None:
+    """Text that is printed into the filing PDFs and copied into the CAC portal.
+
+    Refused: NUL characters (a database cannot store them) and the invisible
+    bidirectional embedding, override and isolate characters, which make text
+    display in another order than it was typed and stored (a reviewer would
+    sign one text and the portal receive another)."""
+    for text in _strings(value):
+        if "\x00" in text:
+            raise ValidationError(
+                _(
+                    "This text contains a NUL character (U+0000), which cannot be stored; remove it."
+                ),
+                code="nul",
+            )
+        found = BIDI_CONTROLS_RE.search(text)
+        if found:
+            raise ValidationError(
+                _(
+                    "This text contains an invisible character that changes the direction of the text "
+                    "(U+%(code)04X, at character %(position)d): the printed text would read differently "
+                    "from what is stored. Delete it, e.g. by retyping the text around it or pasting as plain text."
+                )
+                % {"code": ord(found.group()), "position": found.start() + 1},
+                code="bidi_control",
+            )
 
 
 def validate_uscc(value: str) -> None:

@@ -14,7 +14,6 @@ the guarantee has to hold for every path, including ones added later.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
-from . import interchange
+from . import snapshot
 from .choices import FilingStatus
 from .models import (
     Activity,
@@ -41,50 +40,13 @@ from .models import (
 )
 
 # ---------------------------------------------------------------------------
-# Content and digest
+# Content and digest: filings.snapshot is the one place; the same functions
+# are named here for the callers that think in versions.
 # ---------------------------------------------------------------------------
 
-
-def content(algorithm: Algorithm) -> dict:
-    """What a reviewer approves: the snapshot without its lifecycle records, and the attachments."""
-    return contents(algorithm.workspace, [algorithm])[algorithm.pk]
-
-
-def contents(workspace, algorithms) -> dict[int, dict]:
-    """content() of several algorithms of one workspace, with a fixed number of queries."""
-    ids = {a.pk for a in algorithms}
-    snapshots = interchange.algorithm_snapshots(workspace, ids)
-    provider_of = {a.pk: a.provider_id for a in algorithms}
-    files = Attachment.objects.filter(algorithm_id__in=ids) | Attachment.objects.filter(
-        provider_id__in=set(provider_of.values())
-    )
-    by_algorithm: dict[int, list] = {pk: [] for pk in ids}
-    for a in files.only(
-        "slot", "original_name", "sha256", "assessment_item", "algorithm_id", "provider_id"
-    ):
-        entry = {
-            "slot": a.slot,
-            "name": a.original_name,
-            "sha256": a.sha256,
-            "item": a.assessment_item,
-        }
-        for pk in ids:
-            if a.algorithm_id == pk or (a.provider_id and a.provider_id == provider_of[pk]):
-                by_algorithm[pk].append(entry)
-    out = {}
-    for pk in ids:
-        snapshot = snapshots[pk]
-        for provider in snapshot["providers"]:
-            provider["algorithms"] = [
-                {k: v for k, v in a.items() if k != "filings"} for a in provider["algorithms"]
-            ]
-        attachments = sorted(by_algorithm[pk], key=lambda a: (a["slot"], a["name"], a["sha256"]))
-        out[pk] = {"snapshot": snapshot, "attachments": attachments}
-    return out
-
-
-def digest(data: dict) -> str:
-    return hashlib.sha256(interchange.canonical_json(data)).hexdigest()
+content = snapshot.content
+contents = snapshot.contents
+digest = snapshot.digest
 
 
 def record(algorithm: Algorithm, *, by=None, data: dict | None = None) -> SnapshotVersion:

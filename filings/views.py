@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workdays.calendar import load_overrides
@@ -30,6 +31,7 @@ from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
 from .forms import AttachmentForm, ImportForm, TransitionForm
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
+from .services import DeletionRefused, delete_algorithm, deletion_refusal
 
 SORTS = {
     "name": lambda row: row["name"] or "\uffff",
@@ -38,6 +40,17 @@ SORTS = {
     "completeness": lambda row: (row["completeness"], row["name"]),
     "deadline": lambda row: (row["deadline"].due if row["deadline"] else dt.date.max, row["name"]),
 }
+
+
+# The sort menu (the table's headers sort too; on a phone the table is a stack of cards).
+SORT_CHOICES = (
+    ("deadline", _lazy("Next deadline")),
+    ("name", _lazy("Algorithm")),
+    ("type", _lazy("Type")),
+    ("status", _lazy("Filing status")),
+    ("completeness", _lazy("Least complete first")),
+    ("-completeness", _lazy("Most complete first")),
+)
 
 
 def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
@@ -90,6 +103,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
     today = timezone.localdate()
     rows = dashboard_rows(access.workspace, today=today)
+    has_algorithms = bool(rows)
     filters = {
         "type": request.GET.get("type", ""),
         "role": request.GET.get("role", ""),
@@ -139,6 +153,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "filters": filters,
             "sort": sort,
             "today": today,
+            "has_algorithms": has_algorithms,
+            "sorts": SORT_CHOICES,
         },
     )
 
@@ -214,6 +230,7 @@ def _algorithm_context(
         "obligations": obligations.applicable(snapshot),
         "deadline": upcoming,
         "urgency": deadline_status(upcoming.deadline, timezone.localdate()) if upcoming else None,
+        "today": timezone.localdate(),
         "workspace": access.workspace,
         "access": access,
         "algorithm": algorithm,
@@ -289,7 +306,7 @@ def _handle_upload(request: HttpRequest, access, owner: str, **target) -> Attach
                 **target,
             )
         except ValidationError as error:
-            form.add_error("file", error)
+            form.add_error("file", error.messages)  # full_clean's errors come keyed by model field
         else:
             messages.success(request, _("File uploaded."))
             return None
@@ -335,7 +352,7 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=attachment.download_name,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -446,6 +463,36 @@ def algorithm_copy_sheet(request: HttpRequest, slug: str, pk: int) -> HttpRespon
             "access": access,
             "algorithm": algorithm,
             "sections": sections,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def algorithm_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """GET asks for confirmation (and says why not, for a filed algorithm); POST deletes."""
+    access = get_access(request, slug)
+    algorithm = get_scoped_or_404(Algorithm, access, pk=pk)
+    access.require_edit()
+    if request.method == "POST":
+        try:
+            delete_algorithm(algorithm, by=request.user)
+        except DeletionRefused as refused:
+            messages.error(request, " ".join(refused.messages))
+            return redirect("filings:algorithm", slug=slug, pk=pk)
+        messages.success(
+            request,
+            _("Deleted %(name)s. Its change history is kept.") % {"name": algorithm},
+        )
+        return redirect("filings:dashboard", slug=slug)
+    return render(
+        request,
+        "filings/algorithm_delete.html",
+        {
+            "workspace": access.workspace,
+            "access": access,
+            "algorithm": algorithm,
+            "refusal": deletion_refusal(algorithm),
         },
     )
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from assessments.forms import AnswerForm, AssessmentDatesForm, ConclusionForm
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, CatalogueItem
 
 from . import wizard_forms as wf
 from .models import (
@@ -90,6 +91,59 @@ def prefix(kind: str, pk: int) -> str:
     return f"{kind}-{pk}"
 
 
+# Objects a page shows before they exist: an algorithm's disclosure and
+# self-assessment, and the answer to each self-assessment item. Reading a page
+# never creates them (GET is safe); the page shows an empty form, and its first
+# save creates the object (wizard_views.panel_save_new, keyed by `key`: the
+# item id of an answer, "new" for the others).
+LAZY_KINDS = frozenset({"disclosure", "assessment-dates", "assessment-conclusion", "answer"})
+
+
+def new_prefix(kind: str, key: str) -> str:
+    """The form prefix of a panel whose object does not exist yet; an HTML id."""
+    return f"{kind}-new-{re.sub(r'[^A-Za-z0-9_-]', '_', key)}"
+
+
+def panel_prefix(kind: str, obj: models.Model, key: str = "") -> str:
+    return prefix(kind, obj.pk) if obj.pk else new_prefix(kind, key)
+
+
+def _get_or_create(model: type[models.Model], user, **fields) -> models.Model:
+    lookup = {name: value for name, value in fields.items() if name != "workspace_id"}
+    found = model.objects.filter(**lookup).first()
+    if found is not None:
+        return found
+    obj = model(**fields)
+    if user is not None:
+        obj._history_user = user
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:  # created meanwhile by another request
+        return model.objects.get(**lookup)
+    return obj
+
+
+def lazy_object(kind: str, algorithm: Algorithm, key: str, *, user=None) -> models.Model:
+    """The object a lazy panel edits, created now if it does not exist (on a save only).
+
+    Raises LookupError for a kind that is not lazy or an item the catalogue does not know.
+    """
+    if kind not in LAZY_KINDS:
+        raise LookupError(kind)
+    workspace_id = algorithm.workspace_id
+    if kind == "disclosure":
+        return _get_or_create(Disclosure, user, algorithm=algorithm, workspace_id=workspace_id)
+    if kind == "answer" and not CatalogueItem.objects.filter(item_id=key).exists():
+        raise LookupError(key)
+    assessment = _get_or_create(Assessment, user, algorithm=algorithm, workspace_id=workspace_id)
+    if kind == "answer":
+        return _get_or_create(
+            Answer, user, assessment=assessment, item=key, workspace_id=workspace_id
+        )
+    return assessment
+
+
 @dataclass
 class Panel:
     """One form on a step, ready to render: values from the model, overlaid by pending input."""
@@ -102,10 +156,11 @@ class Panel:
     deletable: bool = False
     field_problems: dict = field(default_factory=dict)
     field_notes: dict = field(default_factory=dict)
+    key: str = ""  # names an object not stored yet in its save URL (LAZY_KINDS)
 
     @property
     def prefix(self) -> str:
-        return prefix(self.kind.kind, self.obj.pk)
+        return panel_prefix(self.kind.kind, self.obj, self.key)
 
     @property
     def base(self) -> str:
@@ -118,7 +173,8 @@ def build_panel(
     panel_kind = PANEL_KINDS[kind]
     stored = pending.data if pending else {}
     initial = {name: entry["value"] for name, entry in stored.items()}
-    form = panel_kind.form(instance=obj, prefix=prefix(kind, obj.pk), initial=initial)
+    form_prefix = panel_prefix(kind, obj, extra.get("key", ""))
+    form = panel_kind.form(instance=obj, prefix=form_prefix, initial=initial)
     errors = _pending_errors(panel_kind, obj, stored) if stored else {}
     return Panel(kind=panel_kind, obj=obj, form=form, errors=errors, **extra)
 
@@ -206,7 +262,13 @@ def _last_author(obj: models.Model) -> tuple[str, object]:
 
 
 def save_panel(
-    kind: str, obj: models.Model, data, *, user=None, base: str | None = None
+    kind: str,
+    obj: models.Model,
+    data,
+    *,
+    user=None,
+    base: str | None = None,
+    form_prefix: str | None = None,
 ) -> SaveResult:
     """Store the valid values of a posted panel and keep the invalid ones pending.
 
@@ -214,11 +276,14 @@ def save_panel(
     A field someone else has saved since, to a value other than the one
     posted, is a conflict: then nothing is saved, and the conflicts come back
     with both values, for the user to take either or merge. Fields only one
-    side changed merge by themselves.
+    side changed merge by themselves. `form_prefix` is the prefix the page's
+    form used, when its object did not exist yet (new_prefix).
     """
     panel_kind = PANEL_KINDS[kind]
     # The form validates a copy: ModelForm writes posted values into its instance.
-    form = panel_kind.form(data, instance=copy.copy(obj), prefix=prefix(kind, obj.pk))
+    form = panel_kind.form(
+        data, instance=copy.copy(obj), prefix=form_prefix or prefix(kind, obj.pk)
+    )
     form.is_valid()
     errors = {name: list(messages) for name, messages in form.errors.items() if name in form.fields}
     valid = {
@@ -251,8 +316,10 @@ def _conflicts(
     stored = _stored(kind, fresh)
     try:
         ancestor = json.loads(base)
-    except ValueError:
+    except (ValueError, RecursionError):
         ancestor = {}  # unreadable: every difference counts as theirs
+    if not isinstance(ancestor, dict):
+        ancestor = {}
     conflicts = []
     by = at = None
     for name in form.fields:
@@ -283,6 +350,16 @@ def _conflicts(
     return conflicts
 
 
+def _storable(raw):
+    """Posted text as a JSON column can hold it: PostgreSQL refuses NUL, so a
+    refused NUL is kept as U+FFFD, which shows the typist where it was."""
+    if isinstance(raw, str):
+        return raw.replace("\x00", "\ufffd")
+    if isinstance(raw, list | tuple):
+        return [_storable(item) for item in raw]
+    return raw
+
+
 def _keep_pending(kind: str, obj: models.Model, form: wf.PanelForm, errors: dict, user) -> None:
     entry = PendingInput.objects.filter(target=kind, object_id=obj.pk).first()
     data = dict(entry.data) if entry else {}
@@ -290,7 +367,7 @@ def _keep_pending(kind: str, obj: models.Model, form: wf.PanelForm, errors: dict
         data.pop(name, None)
     for name, messages in errors.items():
         raw = form[name].data  # what was posted, as the widget reads it
-        data[name] = {"value": raw, "errors": messages}
+        data[name] = {"value": _storable(raw), "errors": messages}
     if not data:
         if entry:
             entry.delete()

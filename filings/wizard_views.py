@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,12 +29,15 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
     return get_scoped_or_404(Algorithm.objects.select_related("provider"), access, pk=pk)
 
 
-def _problems(algorithm: Algorithm) -> tuple[list, dict]:
-    """Checks on the algorithm's snapshot, and where each object sits in it."""
-    from .checks import run_checks
+def _problems(algorithm: Algorithm, progress: dict | None = None) -> tuple[list, dict]:
+    """Checks on the algorithm's snapshot, and where each object sits in it; with
+    `progress`, also the share of required fields filled (progress["completeness"])."""
+    from .checks import completeness, run_checks
 
     locations: dict = {}
     document = interchange.algorithm_snapshot(algorithm, locations=locations)
+    if progress is not None:
+        progress["completeness"] = next(iter(completeness(document).values()), 0)
     problems = run_checks(
         document,
         algorithm=algorithm.name or None,
@@ -73,11 +79,18 @@ def _attr_for(model_name: str, rest: str) -> str | None:
     return None
 
 
-def _step_of(model_name: str, attr: str) -> str | None:
+def _panel_kind_of(model_name: str, attr: str) -> wizard.PanelKind | None:
     for kind in wizard.PANEL_KINDS.values():
         if kind.model._meta.model_name == model_name and attr in kind.form.base_fields:
-            return kind.step
+            return kind
     return None
+
+
+def _step_of(model_name: str, attr: str) -> str | None:
+    """The wizard step whose form edits the field; None when no step does
+    (the self-assessment's fields are edited on its own page)."""
+    kind = _panel_kind_of(model_name, attr)
+    return kind.step if kind is not None and kind.step in wizard.STEP_CODES else None
 
 
 def _step_summary(placed: dict, loose: list) -> dict[str, dict]:
@@ -166,24 +179,50 @@ def _panels(step: str, algorithm: Algorithm) -> list[wizard.Panel]:
                         ("service", deployment.service, {"title": str(deployment.service)})
                     )
     elif step == "disclosure":
-        disclosure, _created = Disclosure.objects.get_or_create(
-            algorithm=algorithm, defaults={"workspace": algorithm.workspace}
+        # Reading never creates it: an empty form until the first save (panel_save_new).
+        disclosure = Disclosure.objects.filter(algorithm=algorithm).first() or Disclosure(
+            workspace_id=algorithm.workspace_id, algorithm=algorithm
         )
-        wanted.append(("disclosure", disclosure, {}))
-    pending = wizard.pending_for([(kind, obj) for kind, obj, _extra in wanted])
+        wanted.append(("disclosure", disclosure, {"key": "new"}))
+    pending = wizard.pending_for([(kind, obj) for kind, obj, _extra in wanted if obj.pk])
     return [
         wizard.build_panel(kind, obj, pending.get((kind, obj.pk)), **extra)
         for kind, obj, extra in wanted
     ]
 
 
-def _checked(algorithm: Algorithm, panels: list[wizard.Panel]) -> tuple[list, dict, dict, list]:
+def _checked(
+    algorithm: Algorithm, panels: list[wizard.Panel], progress: dict | None = None
+) -> tuple[list, dict, dict, list]:
     """Run the checks and hang each problem on its panel's field."""
-    problems, locations = _problems(algorithm)
+    problems, locations = _problems(algorithm, progress)
     placed, loose = _place(problems, locations)
+    summary = _step_summary(placed, loose)
     for panel in panels:
-        panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
-    return problems, locations, _step_summary(placed, loose), loose
+        if panel.obj.pk is None:
+            panel.field_problems = _unstored_problems(panel, algorithm, locations, loose)
+        else:
+            panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
+    return problems, locations, summary, loose
+
+
+def _unstored_problems(panel: wizard.Panel, algorithm: Algorithm, locations: dict, loose: list):
+    """The problems of a panel whose object is not stored yet (a disclosure
+    nobody saved): the checks walk it as an empty object under the algorithm,
+    so its fields' problems point there. They move from `loose` to the panel."""
+    algorithm_at = locations.get(("algorithm", algorithm.pk))
+    name = panel.kind.model._meta.model_name
+    if algorithm_at is None or name != "disclosure":
+        return {}
+    where = f"{algorithm_at}/disclosure"
+    fields: dict = {}
+    for problem in list(loose):
+        if problem.pointer.startswith(where + "/"):
+            attr = _attr_for(name, problem.pointer[len(where) :])
+            if attr:
+                fields.setdefault(attr, []).append(problem)
+                loose.remove(problem)
+    return fields
 
 
 @login_required
@@ -213,7 +252,7 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
     if step == "attachments":
         context.update(_attachment_context(algorithm))
     if step == "review":
-        problems, locations, summary, loose = _checked(algorithm, panels)
+        problems, locations, summary, loose = _checked(algorithm, panels, context)
         context["summary"] = summary
         context["problems"] = _review_rows(problems, locations, algorithm, slug)
     return render(request, f"filings/wizard/step_{step}.html", context)
@@ -248,7 +287,8 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
     if step not in wizard.STEP_CODES:
         raise Http404
     panels = _panels(step, algorithm)
-    _problems_, _locations, summary, loose = _checked(algorithm, panels)
+    progress: dict = {}
+    _problems_, _locations, summary, loose = _checked(algorithm, panels, progress)
     _registry_notes(panels)
     return render(
         request,
@@ -256,6 +296,7 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
         {
             "panels": panels,
             "summary": summary,
+            "completeness": progress["completeness"],
             "steps": wizard.steps_for(algorithm),
             "loose": [p for p in loose if _loose_step(p.pointer, p.code) == step],
         },
@@ -280,6 +321,7 @@ def _attachment_context(algorithm: Algorithm) -> dict:
 
 
 def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: str) -> list[dict]:
+    step_names = _step_names(algorithm)
     placed_pointers = {}
     for (model_name, pk), pointer in locations.items():
         placed_pointers[pointer] = (model_name, pk)
@@ -287,21 +329,37 @@ def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: st
     for problem in problems:
         step = _loose_step(problem.pointer, problem.code)
         anchor = ""
+        field = ""
+        page = None  # a page other than the wizard's that edits the field
         for pointer, (model_name, pk) in sorted(placed_pointers.items(), key=lambda x: -len(x[0])):
             if problem.pointer == pointer or problem.pointer.startswith(pointer + "/"):
                 attr = _attr_for(model_name, problem.pointer[len(pointer) :])
-                if attr:
+                kind = _panel_kind_of(model_name, attr) if attr else None
+                if kind is not None:
                     step = _step_of(model_name, attr) or step
-                    kind = next(
-                        k.kind
-                        for k in wizard.PANEL_KINDS.values()
-                        if k.model._meta.model_name == model_name and attr in k.form.base_fields
-                    )
-                    anchor = f"#id_{wizard.prefix(kind, pk)}-{attr}"
+                    anchor = f"#id_{wizard.prefix(kind.kind, pk)}-{attr}"
+                    field = kind.form.base_fields[attr].label
+                    if kind.step == "assessment":
+                        page = reverse("assessments:page", args=[slug, algorithm.pk])
                 break
-        url = reverse("filings:wizard", args=[slug, algorithm.pk, step]) + anchor
-        rows.append({"problem": problem, "url": url, "step": step})
+        if page is None and problem.code in ASSESSMENT_CODES:
+            # No assessment (or no conclusion) yet: the fix is on the self-assessment page.
+            page = reverse("assessments:page", args=[slug, algorithm.pk])
+            anchor = "#conclusion" if problem.code == "assessment_conclusion_missing" else ""
+        url = (page or reverse("filings:wizard", args=[slug, algorithm.pk, step])) + anchor
+        place = _("Self-assessment") if page else step_names.get(step, "")
+        where = f"{place} · {capfirst(field)}" if field else place
+        rows.append({"problem": problem, "url": url, "step": step, "where": where})
     return rows
+
+
+ASSESSMENT_CODES = frozenset({"assessment_missing", "assessment_conclusion_missing"})
+
+
+def _step_names(algorithm: Algorithm) -> dict[str, str]:
+    """Each step's name as the reader sees it: the portal's heading in Chinese, else the label."""
+    chinese = (get_language() or "").startswith("zh")
+    return {s.code: s.portal if chinese else str(s.label) for s in wizard.steps_for(algorithm)}
 
 
 def _get_panel_object(access: Access, kind: str, pk: int):
@@ -317,15 +375,41 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
     access = get_access(request, slug)
     obj = _get_panel_object(access, kind, pk)
     access.require_edit()
+    return _save_panel(request, access, slug, kind, obj, wizard.prefix(kind, pk))
+
+
+@login_required
+@require_POST
+def panel_save_new(request: HttpRequest, slug: str, pk: int, kind: str, key: str) -> HttpResponse:
+    """Save a panel that a page showed before its object existed (wizard.LAZY_KINDS):
+    the first save creates the object, later ones find it. The page keeps its
+    form prefix, so every save of that page comes here."""
+    access = get_access(request, slug)
+    algorithm = _algorithm(access, pk)
+    access.require_edit()
+    with transaction.atomic():
+        try:
+            obj = wizard.lazy_object(kind, algorithm, key, user=request.user)
+        except LookupError:
+            raise Http404 from None
+        return _save_panel(request, access, slug, kind, obj, wizard.new_prefix(kind, key))
+
+
+def _save_panel(request, access: Access, slug: str, kind: str, obj, form_prefix: str):
     result = wizard.save_panel(
-        kind, obj, request.POST, user=request.user, base=request.POST.get("_base")
+        kind,
+        obj,
+        request.POST,
+        user=request.user,
+        base=request.POST.get("_base"),
+        form_prefix=form_prefix,
     )
     if result.conflicts and not request.htmx:
         return render(
             request,
             "filings/wizard/conflict_page.html",
             {"workspace": access.workspace, "access": access, "result": result, "kind": kind, "obj": obj,
-             "prefix": wizard.prefix(kind, pk), "current_base": wizard.panel_base(kind, obj),
+             "prefix": form_prefix, "current_base": wizard.panel_base(kind, obj), "save_url": request.path,
              "back": request.POST.get("_next") or request.META.get("HTTP_REFERER", "")},
             status=409,
         )  # fmt: skip
@@ -335,7 +419,7 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
             "filings/wizard/_saved.html",
             {
                 "result": result,
-                "prefix": wizard.prefix(kind, pk),
+                "prefix": form_prefix,
                 "now": timezone.localtime(),
                 # Nothing was saved on a conflict, so `obj` still holds the stored values.
                 "current_base": wizard.panel_base(kind, obj) if result.conflicts else result.base,

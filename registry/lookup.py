@@ -6,7 +6,7 @@ from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 
-from filings.validators import validate_filing_number
+from filings.validators import normalize_code, validate_filing_number
 
 from .models import RegistryImport, RegistryRecord
 
@@ -53,7 +53,7 @@ def describe_third_party_number(number: str) -> ThirdPartyNumber:
 
     `latest_batch` is None when no list has been loaded at all.
     """
-    number = number.strip()
+    number = normalize_code(number)
     batch = latest_batch()
     try:
         validate_filing_number(number)

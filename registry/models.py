@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from filings.validators import FILING_NUMBER_HELP
 
@@ -49,10 +50,10 @@ class RegistryRecord(models.Model):
         max_length=50,
         help_text=_("算法类别 as published, e.g. 个性化推送类 or 深度合成-服务提供者."),
     )
-    role = models.CharField(_("role"), max_length=50, blank=True)
+    role = models.CharField(pgettext_lazy("published list", "role"), max_length=50, blank=True)
     entity_name = models.CharField(_("entity name"), max_length=200)
     product = models.TextField(_("product"), blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
+    purpose = models.TextField(pgettext_lazy("published list", "purpose"), blank=True)
     remark = models.TextField(_("remark"), blank=True)
     province = models.CharField(_("province"), max_length=20, blank=True)
     domain_tags = models.CharField(_("domain tags"), max_length=200, blank=True)

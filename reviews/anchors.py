@@ -24,6 +24,7 @@ from filings.checks import label as field_label
 from filings.choices import AttachmentSlot
 from filings.interchange import SHAPES, SINGLE_CHILDREN
 from filings.validators import CodeListValidator
+from workspaces.models import Workspace
 
 WHOLE_FILING = ""
 STEP_CODES = frozenset(wizard.STEP_CODES)
@@ -143,7 +144,7 @@ def pointer_label(value: str, document: dict | None = None) -> str:
     version's data) supplies the names of the objects."""
     location = locate(value)
     if location is None:
-        return value
+        return _unknown_pointer_label(value)
     if location.slot is not None:
         slot = (
             AttachmentSlot(location.slot).label
@@ -161,6 +162,18 @@ def pointer_label(value: str, document: dict | None = None) -> str:
     if kind in _TOP:
         return text
     return f"{text} ({object_label(kind, index, data)})"
+
+
+def _unknown_pointer_label(value: str) -> str:
+    """Words for a pointer outside the filing's objects (e.g. the workspace's name
+    in a snapshot): never the raw pointer."""
+    parts = [p for p in value.split("/") if p and p != "snapshot" and not p.isdigit()]
+    if not parts:
+        return str(_("The whole filing"))
+    if parts[0] == "workspace":
+        text = capfirst(str(Workspace._meta.verbose_name))
+        return text if len(parts) == 1 else f"{text} › {' › '.join(parts[1:])}"
+    return " › ".join(capfirst(p.replace("_", " ")) for p in parts)
 
 
 def anchor_label(anchor: str, document: dict | None = None) -> str:
@@ -301,5 +314,19 @@ def display_value(value, at: str = "") -> str:
     if isinstance(value, list):
         return ", ".join(display_value(_code_label(model_field, v)) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {display_value(v)}" for key, v in value.items())
+        kind = location.kind if location is not None and not location.field else None
+        return "; ".join(
+            f"{_key_label(kind, key)}: {display_value(v, f'{at}/{key}' if kind else '')}"
+            for key, v in value.items()
+        )
     return str(_code_label(model_field, value))
+
+
+def _key_label(kind: str | None, key: str) -> str:
+    """A key of an added or removed object by its field's name, when it is one."""
+    if kind is not None:
+        try:
+            return capfirst(_field_name(kind, key))
+        except (KeyError, LookupError, AttributeError):
+            pass
+    return key

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filings.fields import CodeFormField
 from filings.validators import FILING_NUMBER_HELP, filing_number_warnings, validate_filing_number
 
 from .models import COMMENT_MAX, Decision, ReviewSettings
@@ -121,7 +122,7 @@ CacCommentFormSet = forms.formset_factory(CacCommentForm, extra=4, max_num=50)
 
 
 class FiledForm(forms.Form):
-    filing_number = forms.CharField(
+    filing_number = CodeFormField(
         label=_("Filing number"),
         max_length=40,
         validators=[validate_filing_number],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian/Ubuntu packages Suanbei needs are installed.
 #
-#   scripts/system-packages.sh run    # WeasyPrint (Pango, HarfBuzz), CJK fonts, gettext
+#   scripts/system-packages.sh run    # WeasyPrint (Pango, HarfBuzz), CJK and emoji fonts, gettext
 #   scripts/system-packages.sh test   # the above + poppler-utils (pdftotext) and Chromium (Playwright)
 #
 # Prints nothing when everything is present. When something is missing it
@@ -10,7 +10,8 @@
 set -euo pipefail
 
 set_name=${1:-run}
-run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext)
+# fonts-noto-color-emoji: emoji typed in any field print in the PDFs (Pango falls back to it).
+run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-color-emoji gettext)
 test_packages=(poppler-utils chromium)
 
 case "$set_name" in

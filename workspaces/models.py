@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -68,7 +69,12 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EDITOR)
+    role = models.CharField(
+        pgettext_lazy("workspace member", "role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.EDITOR,
+    )
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -135,7 +141,12 @@ class Invitation(models.Model):
         verbose_name=_("workspace"),
     )
     email = models.EmailField(_("email"))
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EDITOR)
+    role = models.CharField(
+        pgettext_lazy("workspace member", "role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.EDITOR,
+    )
     # The link is the credential: anyone logged in who holds it may join.
     token = models.CharField(
         max_length=64, unique=True, default=new_invitation_token, editable=False

@@ -9,3 +9,53 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def cite(context, basis, separator="；"):
+    """`{% cite item.basis %}`: the legal bases as the PDF cites them, 《…》第七条
+    (assessments.citations → documents.content.cite). The titles load once per render."""
+    from assessments.citations import citations, regulation_titles
+
+    titles = context.render_context.get("suanbei_regulation_titles")
+    if titles is None:
+        titles = context.render_context["suanbei_regulation_titles"] = regulation_titles()
+    return separator.join(citations(basis, titles))
+
+
+@register.filter
+def status_label(code):
+    """A filing status code in the reader's language (stored texts keep the writer's)."""
+    from filings.choices import FilingStatus
+
+    return FilingStatus(code).label if code in FilingStatus.values else code
+
+
+@register.simple_tag(takes_context=True)
+def evidence(context, codes, separator=None):
+    """`{% evidence item.evidence %}`: the evidence kinds by name, never their codes."""
+    from django.utils.translation import get_language
+
+    from assessments.citations import evidence_labels
+    from assessments.models import CatalogueVersion
+
+    kinds = context.render_context.get("suanbei_evidence_kinds")
+    if kinds is None:
+        current = CatalogueVersion.current()
+        kinds = context.render_context["suanbei_evidence_kinds"] = (
+            current.evidence_kinds if current else None
+        ) or {}
+    chinese = (get_language() or "").startswith("zh")
+    return (separator or ("、" if chinese else ", ")).join(evidence_labels(codes, kinds))
+
+
+@register.filter
+def code_labels(codes, choices_name):
+    """`codes|code_labels:"TechnicalServiceMode"`: a list of codes of filings.choices by their labels."""
+    from django.utils.translation import get_language
+
+    from filings import choices
+
+    labels = dict(getattr(choices, choices_name).choices)
+    chinese = (get_language() or "").startswith("zh")
+    return ("、" if chinese else ", ").join(str(labels.get(c, c)) for c in codes or [])

@@ -171,3 +171,396 @@
     }
   });
 })();
+
+/*
+ * Autosave: every `form[data-panel][hx-post]` (the wizard's panels, the
+ * self-assessment's answers, dates, quantities, risks and conclusion) is
+ * posted by htmx 700 ms after the last keystroke. This part makes sure that
+ * nothing typed is lost around that delay:
+ *
+ * - The form carries its state in `data-save-state`: dirty (typed, not sent
+ *   yet), saving, saved, error (the request failed: the text stays in the
+ *   field and is sent again with the next change or when back online) and
+ *   conflict (someone else saved the same field; the server refused).
+ * - Pending input is sent at once when the page is hidden (tab switch,
+ *   app switch) or left (beforeunload, pagehide), by a keepalive fetch that
+ *   survives the page; the CSRF token travels in the form data
+ *   (csrfmiddlewaretoken) and in the X-CSRFToken header.
+ * - Leaving a page whose input could not be saved (error, conflict, or
+ *   offline with pending input) asks the user first.
+ * - What was sent on leaving is also kept in sessionStorage, so that a page
+ *   loaded before that request reached the server (a quick reload) sends it
+ *   again instead of showing the older text.
+ *
+ * Labels come from the data-* attributes of this script's <script> tag
+ * (translated by the server).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var labels = {
+    saving: (script && script.getAttribute("data-label-saving")) || "Saving…",
+    error: (script && script.getAttribute("data-label-error")) || "Not saved.",
+    leave: (script && script.getAttribute("data-label-leave")) || "Leave?",
+  };
+  var DRAFT = "suanbei-draft:";
+  var DRAFT_LIFE = 5 * 60 * 1000; // a draft older than this is not restored
+  var FLUSHING = {}; // prefix -> true while a flush request is in flight
+
+  function autosaved(form) {
+    return form && form.matches && form.matches("form[data-panel][hx-post]");
+  }
+
+  function forms() {
+    return Array.prototype.slice.call(document.querySelectorAll("form[data-panel][hx-post]"));
+  }
+
+  /* The form's input as [name, value] pairs: what the user typed, not the bookkeeping. */
+  function pairs(form) {
+    var result = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "_base" && name !== "csrfmiddlewaretoken") {
+        result.push([name, value]);
+      }
+    });
+    return result;
+  }
+
+  function fingerprint(form) {
+    return JSON.stringify(pairs(form));
+  }
+
+  function base(form) {
+    var input = form.querySelector("input[name=_base]");
+    return input ? input.value : "";
+  }
+
+  function csrf(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return input ? input.value : meta ? meta.getAttribute("content") : "";
+  }
+
+  function setState(form, state, text) {
+    form.setAttribute("data-save-state", state);
+    if (text === undefined) {
+      return;
+    }
+    var status = document.getElementById("status-" + form.getAttribute("data-panel"));
+    if (status) {
+      status.textContent = text;
+      status.classList.toggle("text-danger", state === "error");
+      status.classList.toggle("text-success", false);
+      status.classList.toggle("text-muted", state !== "error");
+    }
+  }
+
+  function failed(form) {
+    var state = form.getAttribute("data-save-state");
+    return state === "error" || state === "conflict";
+  }
+
+  function unsent(form, final) {
+    var state = form.getAttribute("data-save-state");
+    // On leaving, a request still in flight may be cut off: send it again
+    // (the server takes the same values twice without a conflict).
+    return state === "dirty" || state === "error" || (final && state === "saving");
+  }
+
+  function saved(form, sent, keepDraft) {
+    form._sbSaved = sent;
+    if (!keepDraft) {
+      // A draft written on leaving stays for the next page to judge: that page
+      // may have been rendered before this save reached the server.
+      forgetDraft(form);
+    }
+    if (form.querySelector(".sb-conflict")) {
+      setState(form, "conflict");
+    } else {
+      setState(form, fingerprint(form) === sent ? "saved" : "dirty");
+    }
+  }
+
+  /* --- drafts kept across a reload ---------------------------------------- */
+
+  function keepDraft(form) {
+    try {
+      window.sessionStorage.setItem(
+        DRAFT + form.getAttribute("data-panel"),
+        JSON.stringify({ base: base(form), pairs: pairs(form), at: Date.now() })
+      );
+    } catch (e) {
+      /* storage full or disabled: the request itself still goes out */
+    }
+  }
+
+  function forgetDraft(form) {
+    try {
+      window.sessionStorage.removeItem(DRAFT + form.getAttribute("data-panel"));
+    } catch (e) {
+      /* nothing to forget */
+    }
+  }
+
+  function apply(form, values) {
+    var byName = {};
+    values.forEach(function (pair) {
+      (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]);
+    });
+    Array.prototype.forEach.call(form.elements, function (field) {
+      var name = field.name;
+      if (!name || name.charAt(0) === "_" || name === "csrfmiddlewaretoken" || field.type === "file") {
+        return;
+      }
+      var wanted = byName[name] || [];
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = wanted.indexOf(field.value) !== -1;
+      } else if (field.multiple && field.options) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = wanted.indexOf(option.value) !== -1;
+        });
+      } else if (wanted.length) {
+        field.value = wanted[0];
+      }
+    });
+  }
+
+  /* A page rendered before the last page's final requests reached the server
+     still shows the older values (same base): put the draft back and save it. */
+  function restoreDrafts() {
+    forms().forEach(function (form) {
+      var raw = null;
+      try {
+        raw = window.sessionStorage.getItem(DRAFT + form.getAttribute("data-panel"));
+      } catch (e) {
+        return;
+      }
+      if (!raw) {
+        return;
+      }
+      var draft;
+      try {
+        draft = JSON.parse(raw);
+      } catch (e) {
+        forgetDraft(form);
+        return;
+      }
+      if (
+        draft.base !== base(form) ||
+        !(Date.now() - draft.at < DRAFT_LIFE) ||
+        JSON.stringify(draft.pairs) === fingerprint(form)
+      ) {
+        forgetDraft(form); // the server has it (or has moved on): the page is current
+        return;
+      }
+      apply(form, draft.pairs);
+      setState(form, "dirty");
+      if (window.htmx) {
+        window.htmx.trigger(form, "change");
+      }
+    });
+  }
+
+  /* --- sending pending input now ------------------------------------------ */
+
+  function send(form, final) {
+    var prefix = form.getAttribute("data-panel");
+    var url = form.getAttribute("hx-post");
+    var sent = fingerprint(form);
+    var options = {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "HX-Request": "true", "X-CSRFToken": csrf(form) },
+      credentials: "same-origin",
+      keepalive: true,
+    };
+    form._sbFlushed = sent;
+    if (final) {
+      keepDraft(form);
+    }
+    FLUSHING[prefix] = true;
+    setState(form, "saving", labels.saving);
+    var request;
+    try {
+      request = window.fetch(url, options);
+    } catch (e) {
+      request = Promise.reject(e);
+    }
+    request
+      .catch(function () {
+        // A keepalive body is limited to 64 kB: without keepalive while the page lives.
+        options.keepalive = false;
+        options.body = new FormData(form);
+        return window.fetch(url, options);
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.text();
+      })
+      .then(
+        function (text) {
+          if (window.htmx && window.htmx.swap) {
+            window.htmx.swap(form, text, { swapStyle: "none" });
+          }
+          saved(form, sent, final);
+          document.body.dispatchEvent(new CustomEvent("suanbei:saved", { bubbles: true }));
+        },
+        function () {
+          form._sbFlushed = null;
+          setState(form, "error", labels.error);
+        }
+      )
+      .then(function () {
+        delete FLUSHING[prefix];
+        var queued = form._sbQueued;
+        form._sbQueued = null;
+        if (queued && fingerprint(form) !== form._sbSaved) {
+          queued(true);
+        }
+      });
+  }
+
+  function flush(final) {
+    forms().forEach(function (form) {
+      if (!unsent(form, final) || FLUSHING[form.getAttribute("data-panel")]) {
+        return;
+      }
+      if (form._sbFlushed === fingerprint(form)) {
+        return; // this very input is already on its way
+      }
+      send(form, final);
+    });
+  }
+
+  /* --- the htmx requests --------------------------------------------------- */
+
+  function typed(event) {
+    var form = event.target && event.target.form;
+    if (!autosaved(form) || event.target.name === "_base") {
+      return;
+    }
+    var state = form.getAttribute("data-save-state");
+    if (state === "conflict" || state === "saving") {
+      return; // a conflict stays until saved; a save in flight reports what follows
+    }
+    if (fingerprint(form) !== form._sbSaved || state === "error") {
+      setState(form, "dirty");
+    } else if (state === "dirty") {
+      setState(form, "saved"); // typed back to what is stored
+    }
+  }
+
+  document.addEventListener("input", typed);
+  document.addEventListener("change", typed);
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target;
+    if (!autosaved(form)) {
+      return;
+    }
+    if (FLUSHING[form.getAttribute("data-panel")]) {
+      // A flush is on its way: send this after it, with the base it brings back.
+      event.preventDefault();
+      form._sbQueued = event.detail.issueRequest;
+      return;
+    }
+    if (form.getAttribute("data-save-state") === "saved" && fingerprint(form) === form._sbSaved) {
+      event.preventDefault(); // nothing new since the last save
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target;
+    if (autosaved(form)) {
+      form._sbSending = fingerprint(form);
+      setState(form, "saving", labels.saving);
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (autosaved(form) && event.detail.successful) {
+      saved(form, form._sbSending);
+    }
+  });
+
+  ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var form = event.target;
+      if (autosaved(form)) {
+        setState(form, "error", labels.error);
+      }
+    });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (autosaved(form)) {
+      form._sbFlushed = fingerprint(form); // the plain POST carries it
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var discard = event.target.closest("[data-discard-mine]");
+    if (discard) {
+      var form = discard.closest("form");
+      if (autosaved(form)) {
+        form._sbSaved = fingerprint(form);
+        forgetDraft(form);
+        setState(form, "saved");
+      }
+    }
+  });
+
+  /* --- leaving ------------------------------------------------------------- */
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      flush(false);
+    }
+  });
+
+  window.addEventListener("pagehide", function () {
+    flush(true);
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    var risky = forms().some(function (form) {
+      return failed(form) || (!navigator.onLine && unsent(form, true));
+    });
+    flush(true); // a failed save is tried once more, but the user is asked all the same
+    if (risky) {
+      event.preventDefault();
+      event.returnValue = labels.leave;
+      return labels.leave;
+    }
+    return undefined;
+  });
+
+  window.addEventListener("online", function () {
+    forms().forEach(function (form) {
+      if (form.getAttribute("data-save-state") === "error" && window.htmx) {
+        window.htmx.trigger(form, "change");
+      }
+    });
+  });
+
+  function start() {
+    forms().forEach(function (form) {
+      form._sbSaved = fingerprint(form);
+      setState(form, "clean");
+    });
+    restoreDrafts();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      window.setTimeout(start, 0); // after htmx has processed the page
+    });
+  } else {
+    window.setTimeout(start, 0);
+  }
+})();

@@ -19,8 +19,9 @@ from django.utils import timezone
 from documents import services
 from documents.models import DocumentJob, JobError, JobStatus
 from documents.tasks import render_document
-from filings.interchange import algorithm_snapshot, canonical_json, snapshot_hash
-from filings.models import Algorithm
+from filings import snapshot, versions
+from filings.choices import FilingStatus
+from filings.models import Algorithm, Filing, SnapshotVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -52,14 +53,14 @@ def test_a_request_freezes_the_snapshot_and_enqueues_only_after_commit(
         job = _request(feed)
         assert job.status == JobStatus.QUEUED
     assert len(callbacks) == 1  # nothing is sent before the transaction commits
-    snapshot = algorithm_snapshot(feed)
-    assert job.snapshot == canonical_json(snapshot).decode()
-    assert job.snapshot_hash == snapshot_hash(snapshot)
+    content = snapshot.content(feed)
+    assert job.snapshot_version.data == content
+    assert job.snapshot_hash == job.snapshot_version.digest == snapshot.digest(content)
     assert job.version == 1
     # Later edits do not reach the frozen job.
     Algorithm.objects.filter(pk=feed.pk).update(summary="改过的简介")
     job.refresh_from_db()
-    assert "改过的简介" not in job.snapshot
+    assert "改过的简介" not in str(job.snapshot_version.data)
 
 
 def test_the_committed_job_is_rendered_by_the_task(feed, django_capture_on_commit_callbacks):
@@ -261,13 +262,12 @@ def test_a_failed_write_leaves_no_file_under_the_name(media):
 
 
 def _done_job(algorithm, finished_at, name):
-    snapshot = algorithm_snapshot(algorithm)
     job = DocumentJob.objects.create(
         workspace_id=algorithm.workspace_id,
         algorithm=algorithm,
         document="report",
-        snapshot=canonical_json(snapshot).decode(),
-        snapshot_hash=snapshot_hash({"n": name}),
+        snapshot_version=versions.record(algorithm),
+        snapshot_hash=snapshot.digest({"n": name}),
         version=1,
         status=JobStatus.DONE,
         finished_at=finished_at,
@@ -304,3 +304,70 @@ def test_cleanup_waits_before_removing_a_file_just_superseded(feed):
 def test_the_beat_schedule_runs_recovery_and_cleanup():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"documents.cleanup_superseded", "documents.recover_stalled"} <= tasks
+
+
+# ---------------------------------------------------------------------------
+# The version a job renders (filings.snapshot: one content, one digest)
+# ---------------------------------------------------------------------------
+
+
+def test_a_job_renders_the_version_it_names_and_prints_its_digest(
+    feed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        job = _request(feed)
+    version = job.snapshot_version
+    assert version == SnapshotVersion.objects.filter(algorithm=feed).latest("pk")
+    # The data changes after the request: the worker still renders the version named.
+    Algorithm.objects.filter(pk=feed.pk).update(summary="请求之后改过的简介")
+    with mock.patch("documents.render.render", return_value=b"%PDF-1.7") as render:
+        assert services.job_run(job.pk, worker="w:1") == "done"
+    assert render.call_args.args[0] == version.data["snapshot"]
+    assert render.call_args.kwargs["context"]["digest"] == version.digest
+
+
+def test_the_same_data_once_approved_gets_a_new_file_without_the_draft_mark(
+    chat, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = _request(chat)
+    assert draft.lifecycle["final"] is False
+    Filing.objects.filter(algorithm=chat).update(
+        status=FilingStatus.APPROVED, approved_version=draft.snapshot_version
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = _request(chat)
+    assert approved.pk != draft.pk
+    assert approved.snapshot_hash == draft.snapshot_hash and approved.version == draft.version
+    assert approved.lifecycle == {
+        "final": True,
+        "kind": "initial",
+        "status": FilingStatus.APPROVED,
+        "filing_number": "",
+    }
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert _request(chat).pk == approved.pk  # and that one is reused
+    assert callbacks == []
+
+
+def test_a_version_whose_data_does_not_match_its_digest_is_not_rendered(
+    feed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        job = _request(feed)
+    data = job.snapshot_version.data
+    data["snapshot"]["providers"][0]["name"] = "别的公司"
+    SnapshotVersion.objects.filter(pk=job.snapshot_version_id).update(data=data)
+    with pytest.raises(ValueError):
+        services.job_run(job.pk, worker="w:1")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "does not match its digest" in job.error_detail
+
+
+def test_a_job_without_a_version_is_refused(feed, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        job = _request(feed)
+    DocumentJob.objects.filter(pk=job.pk).update(snapshot_version=None)
+    assert services.job_run(job.pk, worker="w:1") == "failed"
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error_code == JobError.RENDER

@@ -7,8 +7,9 @@ import pytest
 
 from documents.render import render, render_html
 from documents.services import prepare
+from filings import versions
 from filings.choices import FilingStatus
-from filings.models import Filing
+from filings.models import Algorithm, Filing, SnapshotVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -96,11 +97,33 @@ def test_a_draft_says_so_on_every_page(chat, pdf):
     assert all("草稿 DRAFT" in page for page in pages)
 
 
-def test_an_approved_filing_has_no_draft_watermark(chat, pdf):
-    Filing.objects.filter(algorithm=chat).update(status=FilingStatus.APPROVED)
+def test_the_approved_version_has_no_draft_watermark(chat, pdf):
+    Filing.objects.filter(algorithm=chat).update(
+        status=FilingStatus.APPROVED, approved_version=versions.record(chat)
+    )
     _prepared, data = _render(chat, "disclosure")
     assert "DRAFT" not in pdf.text(data)
     assert "草稿" not in pdf.text(data)
+
+
+def test_an_approved_status_alone_does_not_lift_the_draft_mark(chat):
+    # A status that stands for no version (or another one) says nothing about this data.
+    Filing.objects.filter(algorithm=chat).update(status=FilingStatus.APPROVED)
+    prepared = prepare(chat)
+    assert "草稿 DRAFT" in render_html(prepared.snapshot, "disclosure", context=prepared.context)
+    other = versions.record(chat)
+    Algorithm.objects.filter(pk=chat.pk).update(summary="批准之后改过的简介。")
+    Filing.objects.filter(algorithm=chat).update(approved_version=other)
+    prepared = prepare(chat)
+    assert prepared.snapshot_hash != other.digest
+    html = render_html(prepared.snapshot, "form", context=prepared.context)
+    assert "草稿 DRAFT" in html and "批准之后改过的简介。" in html
+
+
+def test_preparing_a_document_records_nothing(feed):
+    before = SnapshotVersion.objects.count()
+    prepare(feed)
+    assert SnapshotVersion.objects.count() == before
 
 
 def test_the_cjk_fonts_are_embedded_and_nothing_is_type_3(feed, pdf):
@@ -186,3 +209,15 @@ def test_missing_values_are_shown_as_missing(chat):
     html = render_html(prepared.snapshot, "report", context=prepared.context)
     assert "（未填写）" in html
     assert "未评估" in html
+
+
+def test_the_demos_filed_algorithm_renders_as_filed_until_it_is_edited(feed):
+    prepared = prepare(feed)
+    html = render_html(prepared.snapshot, "form", context=prepared.context)
+    assert "草稿 DRAFT" not in html and "网信算备110108823483901240031号" in html
+    assert prepared.context["lifecycle"]["final"] is True
+    feed.summary = "备案之后改过的简介。"
+    feed.save()
+    prepared = prepare(feed)
+    html = render_html(prepared.snapshot, "form", context=prepared.context)
+    assert "草稿 DRAFT" in html and "备案之后改过的简介。" in html

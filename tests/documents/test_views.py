@@ -259,6 +259,24 @@ class TestAlgorithmPages:
         assert reverse("documents:download", args=[demo.slug, done_job.pk]) in body
         assert done_job.hash12 in body
 
+    def test_the_documents_pages_show_the_current_digest_and_record_no_version(
+        self, client, demo, feed, member, done_job
+    ):
+        from filings import snapshot
+        from filings.models import Algorithm, SnapshotVersion
+
+        client.force_login(member(Role.VIEWER))
+        Algorithm.objects.filter(pk=feed.pk).update(summary="没有记录成版本的修改。")
+        versions_before = SnapshotVersion.objects.count()
+        current = snapshot.digest(snapshot.content(feed))
+        body = client.get(
+            reverse("documents:algorithm", args=[demo.slug, feed.pk])
+        ).content.decode()
+        assert current[:12] in body and current != done_job.snapshot_hash
+        client.get(reverse("documents:job", args=[demo.slug, done_job.pk]))
+        assert SnapshotVersion.objects.count() == versions_before
+        assert DocumentJob.objects.count() == 1
+
 
 @pytest.mark.django_db(transaction=True)
 class TestBrokerDown:

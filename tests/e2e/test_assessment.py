@@ -13,6 +13,16 @@ from workspaces.models import Role
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def all_saved(page):
+    """Wait until no panel on the page holds input that is not saved yet."""
+    expect(
+        page.locator(
+            "form[data-panel][data-save-state=dirty], form[data-panel][data-save-state=saving]"
+        )
+    ).to_have_count(0)
+    expect(page.locator("form[data-panel][data-save-state=error]")).to_have_count(0)
+
+
 def test_a_user_completes_an_assessment(live_server, page_factory):
     ensure_loaded()
     workspace = load_demo()
@@ -44,16 +54,14 @@ def test_a_user_completes_an_assessment(live_server, page_factory):
         )
     page.fill("input[name$='-assessed_on']", "2026-11-20")
     page.fill("input[name$='-report_date']", "2026-11-23")
-    page.wait_for_timeout(1200)
-    page.wait_for_load_state("networkidle")
+    all_saved(page)
 
+    # The risks autosave like every other answer: no button to press.
     risks = page.locator("form[action$='/risks/']")
-    risks.locator("textarea[name=abuse]").fill("客户滥用接口批量生成违法信息。")
-    risks.locator("[type=submit]").click()
-    page.wait_for_load_state()
+    risks.locator("textarea[name$='-abuse']").fill("客户滥用接口批量生成违法信息。")
+    expect(risks).to_have_attribute("data-save-state", "saved")
     page.fill("textarea[name$='-conclusion']", page.locator("#suggested-conclusion").inner_text())
-    page.wait_for_timeout(1200)
-    page.wait_for_load_state("networkidle")
+    all_saved(page)
 
     page.reload()
     expect(page.locator("[data-completeness]")).to_have_attribute("data-completeness", "100")

@@ -20,9 +20,11 @@ def login(page, base_url, username):
     page.wait_for_load_state()
 
 
-def settle(page):
-    page.wait_for_timeout(1100)
-    page.wait_for_load_state("networkidle")
+def settle(page, state="saved"):
+    """Wait for the panel's autosave to answer (no fixed delay)."""
+    expect(page.locator("form[data-panel^='algorithm-detail-']")).to_have_attribute(
+        "data-save-state", state
+    )
 
 
 def test_the_second_editor_sees_both_values_and_merges(live_server, page_factory):
@@ -44,7 +46,7 @@ def test_the_second_editor_sees_both_values_and_merges(live_server, page_factory
     expect(alice.locator("[id^='status-algorithm-detail-']")).to_contain_text("Saved")
 
     bob.fill(summary, "鲍勃写的简介。")
-    settle(bob)
+    settle(bob, "conflict")
     conflict = bob.locator(".sb-conflict")
     expect(conflict).to_be_visible()
     expect(conflict.locator("[data-conflict-field=summary] [data-theirs]")).to_contain_text(
@@ -71,5 +73,5 @@ def test_the_second_editor_sees_both_values_and_merges(live_server, page_factory
 
     # Alice's page is now stale in turn: her next save is refused the same way.
     alice.fill(summary, "爱丽丝的第二版。")
-    settle(alice)
+    settle(alice, "conflict")
     expect(alice.locator(".sb-conflict")).to_be_visible()

@@ -25,8 +25,10 @@ def login(page, base_url, username):
 
 
 def settle(page):
-    page.wait_for_timeout(1100)
-    page.wait_for_load_state("networkidle")
+    """Wait for the panel's autosave to answer (no fixed delay)."""
+    expect(page.locator("form[data-panel^='algorithm-detail-']")).to_have_attribute(
+        "data-save-state", "saved"
+    )
 
 
 def edit_detail(page, base_url, algorithm, field, text):

@@ -43,13 +43,13 @@ def fill(page, kind: str, values: dict, selects: dict | None = None):
         form.locator(f"[name$='-{name}']").fill(value)
     for name, value in (selects or {}).items():
         form.locator(f"select[name$='-{name}']").select_option(value)
-    settle(page)
+    settle(page, kind)
 
 
-def settle(page):
-    """Let the autosave (700 ms after the last keystroke) reach the server."""
-    page.wait_for_timeout(1100)
-    page.wait_for_load_state("networkidle")
+def settle(page, kind: str):
+    """Wait until the panel says that what was typed is saved (the autosave
+    sends it 700 ms after the last keystroke)."""
+    expect(panel(page, kind)).to_have_attribute("data-save-state", "saved")
 
 
 def step(page, code: str):
@@ -117,7 +117,7 @@ def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory,
     form = panel(page, "algorithm-detail")
     form.locator("input[name$='-input_modalities'][value=text]").check()
     form.locator("input[name$='-output_modalities'][value=text]").check()
-    settle(page)
+    settle(page, "algorithm-detail")
 
     step(page, "products")
     page.click("text=Add a new product")
@@ -131,6 +131,7 @@ def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory,
         {"form": "app", "status": "online", "real_name_required": "true", "public_opinion_attributes": "true"},
     )  # fmt: skip
     panel(page, "service").locator("input[name$='-opinion_features'][value=comments]").check()
+    settle(page, "service")
     fill(
         page,
         "deployment",

@@ -30,7 +30,10 @@ def test_it_stores_scans_with_the_sniffed_type(content, mime):
     )
     assert attachment.content_type == mime
     assert attachment.size == len(content)
-    assert attachment.original_name == "执照.bin"
+    # The name takes the extension of the type read from the bytes.
+    assert attachment.original_name == "执照." + {"application/pdf": "pdf", "image/png": "png"}.get(
+        mime, "jpg"
+    )
     assert attachment.workspace_id == provider.workspace_id
     assert attachment.file.read() == content
     assert len(attachment.sha256) == 64

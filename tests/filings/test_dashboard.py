@@ -211,7 +211,8 @@ class TestObligations:
             reverse("filings:algorithm", args=[workspace.slug, algorithm.pk]),
             HTTP_ACCEPT_LANGUAGE="en",
         ).content.decode()
-        assert 'data-obligation="algorithm_filing"' in body and "ARS-2021 Art 24" in body
+        assert 'data-obligation="algorithm_filing"' in body
+        assert "《互联网信息服务算法推荐管理规定》第二十四条" in body  # as the PDF cites it
         assert 'id="next-deadline"' in body and 'data-urgency="overdue"' in body
 
 

@@ -358,10 +358,51 @@ class TestRows:
         assert client.post(url).status_code == 403
 
 
-def test_the_disclosure_step_creates_the_disclosure(client, editor, algorithm):
+def test_the_disclosure_is_created_by_its_first_save_not_by_reading(client, editor, algorithm):
     client.force_login(editor)
-    client.get(step_url(algorithm, "disclosure"))
-    assert Disclosure.objects.filter(algorithm=algorithm).exists()
+    body = client.get(step_url(algorithm, "disclosure")).content.decode()
+    assert not Disclosure.objects.filter(algorithm=algorithm).exists()
+    url = reverse(
+        "filings:panel-save-new", args=[algorithm.workspace.slug, algorithm.pk, "disclosure", "new"]
+    )
+    assert f'hx-post="{url}"' in body and 'data-panel="disclosure-new-new"' in body
+    for text in ("应用于", "应用于新闻推荐场景"):
+        response = client.post(url, {"disclosure-new-new-purpose": text}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+    assert Disclosure.objects.get(algorithm=algorithm).purpose == "应用于新闻推荐场景"
+    disclosure = Disclosure.objects.get(algorithm=algorithm)
+    body = client.get(step_url(algorithm, "disclosure")).content.decode()
+    assert f'data-panel="disclosure-{disclosure.pk}"' in body
+
+
+def test_an_unsaved_disclosure_shows_its_problems_beside_its_fields(client, editor, algorithm):
+    client.force_login(editor)
+    url = reverse(
+        "filings:wizard-checks", args=[algorithm.workspace.slug, algorithm.pk, "disclosure"]
+    )
+    body = client.get(url).content.decode()
+    assert not Disclosure.objects.filter(algorithm=algorithm).exists()
+    beside = body.split('id="ck-id_disclosure-new-new-purpose"', 1)[1].split("</div>\n", 1)[0]
+    assert "data-check=" in beside
+    loose = body.split('id="loose-problems"', 1)[1].split("<div id=", 1)[0]
+    assert "/disclosure" not in loose and 'data-check="required"' not in loose
+
+
+def test_a_viewer_may_not_create_the_disclosure(client, workspace, member_factory, algorithm):
+    client.force_login(member_factory(workspace, Role.VIEWER))
+    url = reverse(
+        "filings:panel-save-new", args=[workspace.slug, algorithm.pk, "disclosure", "new"]
+    )
+    assert client.post(url, {"disclosure-new-new-purpose": "x"}).status_code == 403
+    assert not Disclosure.objects.filter(algorithm=algorithm).exists()
+
+
+def test_only_the_lazy_kinds_are_created_by_a_save(client, editor, algorithm):
+    client.force_login(editor)
+    slug = algorithm.workspace.slug
+    for kind, key in (("provider", "new"), ("filing", "new"), ("answer", "no-such-item")):
+        url = reverse("filings:panel-save-new", args=[slug, algorithm.pk, kind, key])
+        assert client.post(url, {}).status_code == 404
 
 
 def test_the_review_step_links_problems_to_their_fields(client, editor, algorithm):
@@ -397,6 +438,18 @@ class TestChecksFragment:
         start = body.index(f'id="{field_id}"')
         assert 'data-check="required"' in body[start : body.index("</div>", start + 200) + 6]
         assert 'id="badge-entity" hx-swap-oob="true"' in body and "text-bg-danger" in body
+
+    def test_it_refreshes_the_sidebar_progress(self, client, editor, algorithm):
+        client.force_login(editor)
+        body = client.get(self.url(algorithm), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert '<div id="wizard-progress" class="mt-2" hx-swap-oob="true">' in body
+        before = int(body.split('data-completeness="', 1)[1].split('"', 1)[0])
+        assert 0 <= before < 100
+        provider = algorithm.provider
+        provider.legal_rep_name = "王五"
+        provider.save()
+        body = client.get(self.url(algorithm), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert int(body.split('data-completeness="', 1)[1].split('"', 1)[0]) > before
 
     def test_the_step_page_loads_it_after_rendering(self, client, editor, algorithm):
         client.force_login(editor)

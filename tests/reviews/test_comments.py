@@ -41,8 +41,10 @@ class TestAnchors:
         assert anchors.anchor_label("") == "The whole filing"
         assert anchors.anchor_label("basic") == "Step: Basic attributes"
 
-    def test_an_unknown_pointer_is_shown_as_it_is(self):
-        assert anchors.pointer_label("/nowhere/3") == "/nowhere/3"
+    def test_an_unknown_pointer_is_named_in_words_never_shown_raw(self):
+        assert anchors.pointer_label("/nowhere/3") == "Nowhere"
+        assert anchors.pointer_label("/snapshot/workspace") == "Workspace"
+        assert anchors.pointer_label("/snapshot/workspace/name") == "Workspace › name"
         assert anchors.locate("/providers/0/algorithms/0/no_such_field") is None
 
     def test_pointers_lead_to_the_step_where_the_field_is_edited(self):

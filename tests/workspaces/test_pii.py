@@ -141,7 +141,7 @@ class TestTheCopySheet:
         rows = self.personal_rows(body)
         assert len(rows) == 3
         for row, number in zip(rows, FULL, strict=True):
-            assert f'style="white-space: pre-wrap">{number}</span>' in row
+            assert f'class="sb-copy-value">{number}</span>' in row
             assert "disabled" not in row
         [entry] = AuditLog.objects.all()
         assert entry.fields == FIELDS and entry.object_id == provider.pk
