@@ -25,12 +25,18 @@ def _models():
                 yield model
 
 
-@pytest.mark.parametrize("model", list(_models()), ids=lambda m: m._meta.label)
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_str_of_a_blank_object_is_a_string(model, language):
+def test_str_of_a_blank_object_is_a_string(language):
+    """Models whose __str__ needs a related row are left out (a blank one has none);
+    the others, the provider among them, must give a str."""
+    checked = []
     with translation.override(language):
-        try:
-            text = model.__str__(model())
-        except (ObjectDoesNotExist, TypeError, AttributeError):
-            pytest.skip("needs a related object or a value a blank object has not")
-        assert isinstance(text, str), f"{model._meta.label}.__str__ returned {type(text)}"
+        for model in _models():
+            try:
+                text = model.__str__(model())
+            except (ObjectDoesNotExist, TypeError, AttributeError):
+                continue
+            assert isinstance(text, str), f"{model._meta.label}.__str__ returned {type(text)}"
+            checked.append(model._meta.label)
+    assert "filings.Provider" in checked
+    assert len(checked) >= 10, checked

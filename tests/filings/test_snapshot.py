@@ -156,3 +156,31 @@ class TestLifecycle:
             "status": "draft",
             "filing_number": "",
         }
+
+
+def test_the_migration_redigests_versions_recorded_with_bookkeeping():
+    """Versions stored before the one-digest change held the workspace and the
+    export time; after the migration they equal today's digest again, so a
+    filed algorithm does not look changed and its approval stays."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("filings.migrations.0010_versions_digest_content_only")
+    load_demo()
+    algorithm = Algorithm.objects.get(name=FEED)
+    version = versions.record(algorithm)
+    old = {**version.data}
+    old["snapshot"] = {
+        **old["snapshot"],
+        "workspace": {"name": "demo"},
+        "exported_at": "2026-11-01T00:00:00Z",
+    }
+    SnapshotVersion.objects.filter(pk=version.pk).update(data=old, digest=snapshot.digest(old))
+    assert SnapshotVersion.objects.get(pk=version.pk).digest != _digest(algorithm)
+
+    migration.redigest(apps, None)
+
+    version.refresh_from_db()
+    assert version.digest == _digest(algorithm)
+    assert "workspace" not in version.data["snapshot"]
