@@ -283,44 +283,36 @@ def dict_panel(kind: str, algorithm: Algorithm, assessment, *, metrics=None) -> 
     return DictPanel(kind, panel_prefix(kind, algorithm), form, _base(stored), errors)
 
 
-def _last_author(kind: str, assessment) -> tuple[str, object]:
+def _author(kind: str, assessment, name: str, current) -> tuple[str, object]:
+    """Who set the quantity or risk `name` to its `current` value, and when."""
+    from filings import conflicts
+
     from .models import Risk
 
-    history = (
-        assessment.history
-        if kind == METRICS_PANEL
-        else Risk.history.filter(assessment_id=assessment.pk)
+    if kind == METRICS_PANEL:
+        return conflicts.field_author(
+            assessment.history.all(),
+            lambda record: (record.metrics or {}).get(name),
+            current,
+        )
+    return conflicts.field_author(
+        Risk.history.filter(assessment_id=assessment.pk, kind=name),
+        lambda record: "" if record.history_type == "-" else record.description,
+        current,
     )
-    record = history.order_by("-history_date").select_related("history_user").first()
-    if record is None or record.history_user is None:
-        return "", record.history_date if record else None
-    return record.history_user.get_username(), record.history_date
 
 
-def _conflicts(kind, assessment, form, stored: dict, valid: dict, errors: dict, base: str):
+def _conflicts(kind, assessment, form, names, stored: dict, valid: dict):
+    from filings import conflicts
     from filings.wizard import Conflict
 
-    try:
-        ancestor = json.loads(base)
-    except (ValueError, RecursionError):
-        ancestor = {}  # unreadable: every difference counts as theirs
-    if not isinstance(ancestor, dict):
-        ancestor = {}
-    conflicts = []
-    by = at = None
-    for name in form.fields:
+    found = []
+    for name in names:
         theirs = stored.get(name)
-        if name in ancestor and ancestor[name] == theirs:
-            continue  # nobody else changed it
         mine = valid[name] if name in valid else form[name].data
-        if name in valid and mine == theirs:
-            continue
-        if name in errors and str(mine) == str(theirs):
-            continue
-        if by is None:
-            by, at = _last_author(kind, assessment)
+        by, at = _author(kind, assessment, name, conflicts.normal(theirs))
         theirs_text = "" if theirs is None else str(theirs)
-        conflicts.append(
+        found.append(
             Conflict(
                 name=name,
                 label=str(form.fields[name].label),
@@ -329,9 +321,12 @@ def _conflicts(kind, assessment, form, stored: dict, valid: dict, errors: dict, 
                 by=by,
                 at=at,
                 theirs_input=theirs_text,
+                html_name=form.add_prefix(name),
+                theirs_values=json.dumps([theirs_text], ensure_ascii=False),
+                theirs_base=json.dumps(conflicts.normal(theirs), ensure_ascii=False),
             )
         )
-    return conflicts
+    return found
 
 
 def _write(kind: str, assessment, changes: dict, user) -> None:
@@ -385,6 +380,7 @@ def save_dict_panel(
     the risks (RISKS_PANEL) as posted; the result is a filings.wizard.SaveResult."""
     from django.db import transaction
 
+    from filings import conflicts
     from filings.wizard import SaveResult, _keep_pending
 
     from .models import Assessment
@@ -400,17 +396,42 @@ def save_dict_panel(
         if kind == METRICS_PANEL and value is not None:
             value = _metric_number(value)
         valid[name] = value
+    ancestor = conflicts.read_base(base)
     with transaction.atomic():
         assessment = assessment_for_edit(algorithm)
         fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
         stored = _stored(kind, fresh, form)
-        if base:
-            conflicts = _conflicts(kind, fresh, form, stored, valid, errors, base)
-            if conflicts:
-                return SaveResult(saved=[], errors={}, form=form, base=base, conflicts=conflicts)
-        changed = {name: value for name, value in valid.items() if stored.get(name) != value}
+        merge = conflicts.merge(
+            form,
+            valid=valid,
+            errors=errors,
+            stored={name: conflicts.normal(value) for name, value in stored.items()},
+            ancestor=ancestor,
+        )
+        changed = {name: valid[name] for name in merge.write if stored.get(name) != valid[name]}
         if changed:
             _write(kind, fresh, changed, user)
-        _keep_pending(kind, fresh, form, errors, user)
+        kept = {name: errors[name] for name in merge.touched if name in errors}
+        _keep_pending(kind, fresh, form, kept, user, names=merge.touched)
+        found = _conflicts(kind, fresh, form, merge.conflicts, stored, valid)
         after = _stored(kind, fresh, form)
-    return SaveResult(saved=list(changed), errors=errors, form=form, base=_base(after))
+    next_base = {**after, **merge.keep_base}
+    for name in merge.conflicts:
+        if name not in merge.keep_base:
+            next_base.pop(name, None)  # the base did not have it: still unresolved
+    keep_mine = {
+        **(after if ancestor is None else ancestor),
+        **{c.name: conflicts.normal(stored.get(c.name)) for c in found},
+    }
+    return SaveResult(
+        saved=list(changed),
+        errors={name: messages for name, messages in errors.items() if name not in merge.conflicts},
+        form=form,
+        base=_base(next_base),
+        conflicts=found,
+        refresh={
+            form.add_prefix(name): ["" if after.get(name) is None else str(after.get(name))]
+            for name in merge.refresh
+        },
+        keep_mine_base=_base(keep_mine),
+    )

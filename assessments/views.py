@@ -198,7 +198,7 @@ def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpRespo
             request,
             "filings/wizard/conflict_page.html",
             {"workspace": access.workspace, "access": access, "result": result, "prefix": prefix,
-             "save_url": request.path, "current_base": _current_base(kind, algorithm, metrics),
+             "save_url": request.path, "current_base": result.keep_mine_base,
              "back": page + anchor},
             status=409,
         )  # fmt: skip
@@ -207,9 +207,7 @@ def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpRespo
             "result": result,
             "prefix": prefix,
             "now": timezone.localtime(),
-            "current_base": _current_base(kind, algorithm, metrics)
-            if result.conflicts
-            else result.base,
+            "current_base": result.base,
         }
         if kind == METRICS_PANEL and not result.conflicts:
             assessment = Assessment.objects.filter(algorithm=algorithm).first()
@@ -228,11 +226,6 @@ def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpRespo
             request, _("Quantities saved.") if kind == METRICS_PANEL else _("Risks saved.")
         )
     return redirect(page + anchor)
-
-
-def _current_base(kind: str, algorithm: Algorithm, metrics) -> str:
-    assessment = Assessment.objects.filter(algorithm=algorithm).first()
-    return dict_panel(kind, algorithm, assessment, metrics=metrics).base
 
 
 @login_required

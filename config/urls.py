@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from filings import views as filings_views
+from workspaces import views as workspaces_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The language switcher, remembering a signed-in person's choice for her emails.
+    path("i18n/setlang/", workspaces_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("workspaces.auth_urls")),
     path("", include("workspaces.urls")),

@@ -18,7 +18,7 @@ from filings.snapshot import current as current_content
 from filings.snapshot import lifecycle as lifecycle_of
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
-from . import services
+from . import services, worker
 from .access import may_download, may_generate
 from .forms import GenerateForm
 from .models import DocumentJob, JobError, JobStatus, document_kinds
@@ -113,6 +113,8 @@ def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "algorithm": job.algorithm,
         "may_generate": may_generate(access),
         "may_download": may_download(access),
+        # Asked only of a job that has waited a while; the answer is cached (documents.worker).
+        "no_worker": worker.waiting_without_worker(job),
     }
     if request.htmx:
         return render(request, "documents/_job_status.html", context)

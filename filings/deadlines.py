@@ -30,8 +30,26 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def next_deadline(algorithm: dict, *, overrides: Overrides | None = None) -> NextDeadline | None:
-    """What the provider must do next, and by when; None when nothing is due or the start is unknown."""
+def change_filing_due(changed_on: dt.date, *, overrides: Overrides | None = None) -> NextDeadline:
+    """The one rule for a change filing (变更备案): due 10 working days after the
+    filed information changed (L1 Art 24). Used for a change filing in progress
+    (from its event date) and for a filed algorithm whose data changed in a 变更
+    field and has no change filing yet (filings.changes, from the change's day)."""
+    return NextDeadline(
+        _("Change filing due"),
+        changed_on,
+        filing_deadline("change", changed_on, overrides=overrides),
+    )
+
+
+def next_deadline(
+    algorithm: dict, *, overrides: Overrides | None = None, changed_on: dt.date | None = None
+) -> NextDeadline | None:
+    """What the provider must do next, and by when; None when nothing is due or the start is unknown.
+
+    `changed_on` is the day the filed data changed in a field the CAC treats as
+    a change (filings.changes.change_status), when it did: a filed algorithm
+    then owes a change filing."""
     filings = algorithm.get("filings") or []
     latest = filings[-1] if filings else {"kind": "initial", "status": "draft"}
     kind, status = latest.get("kind"), latest.get("status")
@@ -45,6 +63,8 @@ def next_deadline(algorithm: dict, *, overrides: Overrides | None = None) -> Nex
             )
         return None
     if status not in TO_FILE:
+        if status == "filed" and changed_on is not None:
+            return change_filing_due(changed_on, overrides=overrides)
         return None
     if kind == "initial":
         launched = (
@@ -60,10 +80,14 @@ def next_deadline(algorithm: dict, *, overrides: Overrides | None = None) -> Nex
             )
         return None
     event = _date((latest.get("x") or {}).get("event_on"))
+    if kind == "change":
+        event = event or changed_on
+        return change_filing_due(event, overrides=overrides) if event else None
     if event is None:
         return None
-    label = _("Change filing due") if kind == "change" else _("Cancellation filing due")
-    return NextDeadline(label, event, filing_deadline(kind, event, overrides=overrides))
+    return NextDeadline(
+        _("Cancellation filing due"), event, filing_deadline(kind, event, overrides=overrides)
+    )
 
 
 def events_window(document: dict) -> tuple[dt.date, dt.date] | None:

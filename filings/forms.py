@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import PROVIDER_SLOTS, AttachmentSlot
-from .validators import validate_cac_text
+from .fields import CodeFormField
+from .validators import FILING_NUMBER_HELP, validate_cac_text, validate_filing_number
 
 
 class AttachmentForm(forms.Form):
@@ -58,3 +59,21 @@ class ImportForm(forms.Form):
             self.fields["mode"].required = True
         else:
             del self.fields["mode"]
+
+
+class NumberCorrectionForm(forms.Form):
+    """An owner corrects a recorded filing number (filings.changes.filing_number_correct)."""
+
+    filing_number = CodeFormField(
+        label=_("Corrected filing number"),
+        max_length=40,
+        validators=[validate_filing_number],
+        help_text=FILING_NUMBER_HELP,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+        validators=[validate_cac_text],
+    )

@@ -1173,6 +1173,12 @@ def import_document(document: dict, *, workspace: Workspace, merge: bool = False
             workspace.save()
         for p in planner.providers:
             _save_provider(p, workspace, result, merge=merge)
+        # A filing imported as filed stands for the data as imported (filings.changes).
+        from .changes import capture_imported_baselines
+
+        capture_imported_baselines(
+            a["algorithm"].obj.pk for p in planner.providers for a in p["algorithms"]
+        )
     return result
 
 
@@ -1270,6 +1276,9 @@ def _save_provider(p: dict, workspace: Workspace, result: ImportResult, *, merge
         if a["disclosure"] is not None:
             _later(leaves, a["disclosure"].obj, result, algorithm=algorithm)
         for planned in a["filings"]:
+            from .lifecycle import imported_status
+
+            planned.obj.status = imported_status(planned.obj.status)
             _later(leaves, planned.obj, result, algorithm=algorithm)
         if a["assessment"] is not None:
             assessment = _save(

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from workspaces.models import Role
 
 from .choices import FilingStatus as S
+from .models import InvalidTransition
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,23 @@ def allowed_targets(source: str, role: str | None = None) -> list[str]:
     ]
 
 
-def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> None:
+def apply_transition(
+    filing,
+    target: str,
+    *,
+    role: str,
+    by=None,
+    seen_digest: str | None = None,
+    warnings_acknowledged: bool = False,
+    **fields,
+) -> None:
     """Move `filing` to `target`, or raise InvalidTransition / PermissionDenied.
 
     The row is locked and its status re-read, so two people pressing
-    "approve" and "request changes" at once cannot both succeed.
+    "approve" and "request changes" at once cannot both succeed. The guards
+    (below) are evaluated on the content being frozen: approval is refused
+    on check errors, unacknowledged warnings, a `seen_digest` other than the
+    current one, or (four eyes) an approver who last changed the data.
     """
     from .models import Filing, InvalidTransition
 
@@ -91,11 +105,20 @@ def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> No
             )
         for name, value in fields.items():
             setattr(current, name, value)
-        from .versions import freeze
+        from .versions import freeze, record
 
         if target == S.APPROVED:
-            # Approval freezes the data as it is now; any later change withdraws it (filings.versions).
-            current.approved_version = freeze(current, by=by)
+            checked, _problems = guard_approval(
+                current,
+                by=by,
+                seen_digest=seen_digest,
+                warnings_acknowledged=warnings_acknowledged,
+            )
+            # Approval freezes exactly the content the guard checked; any later
+            # change withdraws it (filings.versions).
+            current.approved_version = record(current.algorithm, data=checked)
+        if target == S.SUBMITTED:
+            guard_submission(current)
         if target == S.FILED:
             current.filed_version = current.approved_version or freeze(current, by=by)
         source_label = current.get_status_display()
@@ -114,3 +137,254 @@ def apply_transition(filing, target: str, *, role: str, by=None, **fields) -> No
             data={"from": transition.source, "to": target},
         )
     filing.refresh_from_db()
+
+
+# ---------------------------------------------------------------------------
+# Guards: what must hold of the content for a move, whoever makes it (the
+# review page, the admin, a command, an import all come through
+# apply_transition). Each is a function of the problems or the versions, so
+# that a later rule (e.g. errors that block only the submission) filters
+# the same lists.
+# ---------------------------------------------------------------------------
+
+
+class GuardRefused(InvalidTransition):
+    """A move the content does not allow. `reason` is one of the REFUSED_*
+    codes; the problems, digests and author say why, for the page to show."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        problems: list | None = None,
+        seen_digest: str = "",
+        current_digest: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.problems = problems or []
+        self.seen_digest = seen_digest
+        self.current_digest = current_digest
+
+
+REFUSED_ERRORS = "errors"
+REFUSED_WARNINGS = "warnings"
+REFUSED_STALE = "stale"
+REFUSED_FOUR_EYES = "four_eyes"
+
+
+def content_problems(algorithm, data: dict) -> list:
+    """The checks (filings.checks) on one algorithm's content as
+    filings.snapshot.content gives it: the document the CAC receives,
+    with the attachment slots it holds."""
+    from .checks import run_checks
+    from .services import registry_lookup
+
+    name = algorithm.name or None
+    return run_checks(
+        data["snapshot"],
+        algorithm=name,
+        registry_lookup=registry_lookup(),
+        attachments={name: {a["slot"] for a in data.get("attachments", [])}} if name else None,
+    )
+
+
+def blocking_errors(problems, *, target: str = S.APPROVED) -> list:
+    """The problems that refuse a move to `target`. Today every error
+    refuses approval and submission alike."""
+    from .checks import ERROR
+
+    return [p for p in problems if p.severity == ERROR]
+
+
+def open_warnings(problems) -> list:
+    from .checks import WARNING
+
+    return [p for p in problems if p.severity == WARNING]
+
+
+def approval_refusal(problems, *, warnings_acknowledged: bool) -> GuardRefused | None:
+    """Why these problems refuse an approval, or None: any error does; open
+    warnings do until the reviewer acknowledges them."""
+    errors = blocking_errors(problems, target=S.APPROVED)
+    if errors:
+        return GuardRefused(
+            ngettext(
+                "The checks report %(count)d error: correct it before approving.",
+                "The checks report %(count)d errors: correct them before approving.",
+                len(errors),
+            )
+            % {"count": len(errors)},
+            reason=REFUSED_ERRORS,
+            problems=errors,
+        )
+    warnings = open_warnings(problems)
+    if warnings and not warnings_acknowledged:
+        return GuardRefused(
+            ngettext(
+                "The checks report %(count)d warning: confirm that you have read it to approve.",
+                "The checks report %(count)d warnings: confirm that you have read them to approve.",
+                len(warnings),
+            )
+            % {"count": len(warnings)},
+            reason=REFUSED_WARNINGS,
+            problems=warnings,
+        )
+    return None
+
+
+def stale_refusal(seen_digest: str | None, current_digest: str) -> GuardRefused | None:
+    """An approval is of the version the reviewer saw: another current one refuses it."""
+    if seen_digest is None or seen_digest == current_digest:
+        return None
+    return GuardRefused(
+        _(
+            "The data changed after you opened the review: approve only what you have seen. "
+            "Look at the changes below, then decide again."
+        ),
+        reason=REFUSED_STALE,
+        seen_digest=seen_digest,
+        current_digest=current_digest,
+    )
+
+
+def last_changed_by(algorithm, digest: str):
+    """The id of the user who made the content what it is (digest `digest`),
+    or None when no one is known.
+
+    It is the author of the newest recorded version, when that version is
+    this content: filings.versions records a version exactly when the
+    content's digest changes, for every path that writes (forms, autosave,
+    imports, answers, attachments, a shared provider edited from another
+    algorithm), with the user of the request that wrote. The per-model
+    history would also count saves that change nothing filed and spreads one
+    change over a dozen tables. A content no version records yet (written
+    around the signals) has no known author."""
+    from .models import SnapshotVersion
+
+    latest = (
+        SnapshotVersion.objects.filter(algorithm_id=algorithm.pk)
+        .order_by("-pk")
+        .values_list("digest", "created_by_id")
+        .first()
+    )
+    if latest is None or latest[0] != digest:
+        return None
+    return latest[1]
+
+
+def four_eyes_refusal(workspace, *, approver_id, author_id) -> GuardRefused | None:
+    """With the workspace's four-eyes rule on, whoever last changed the data
+    does not approve it (nor an approver who is not known)."""
+    if not workspace.four_eyes or author_id is None:
+        return None
+    if approver_id is not None and approver_id != author_id:
+        return None
+    return GuardRefused(
+        _(
+            "Four eyes: you made the latest change to this data, so someone else approves it. "
+            "(An owner can switch this rule off on the members page.)"
+        ),
+        reason=REFUSED_FOUR_EYES,
+    )
+
+
+def guard_approval(
+    filing, *, by, seen_digest: str | None = None, warnings_acknowledged: bool = False
+) -> tuple[dict, list]:
+    """Raise GuardRefused unless `by` may approve the filing's content as it
+    is now; return that content (the one to freeze) and its problems."""
+    from .snapshot import content, digest
+
+    algorithm = filing.algorithm
+    data = content(algorithm)
+    value = digest(data)
+    problems = content_problems(algorithm, data)
+    refusal = stale_refusal(seen_digest, value)
+    refusal = refusal or approval_refusal(problems, warnings_acknowledged=warnings_acknowledged)
+    refusal = refusal or four_eyes_refusal(
+        filing.workspace,
+        approver_id=getattr(by, "pk", None),
+        author_id=last_changed_by(algorithm, value),
+    )
+    if refusal is not None:
+        raise refusal
+    return data, problems
+
+
+def guard_submission(filing) -> None:
+    """Raise GuardRefused while the checks report an error on the content to be
+    submitted (the approved version; the checks also depend on the date)."""
+    from .snapshot import content
+
+    version = filing.approved_version
+    data = version.data if version is not None else content(filing.algorithm)
+    errors = blocking_errors(content_problems(filing.algorithm, data), target=S.SUBMITTED)
+    if errors:
+        raise GuardRefused(
+            ngettext(
+                "The checks report %(count)d error: correct it before recording the submission.",
+                "The checks report %(count)d errors: correct them before recording the submission.",
+                len(errors),
+            )
+            % {"count": len(errors)},
+            reason=REFUSED_ERRORS,
+            problems=errors,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Change filings and filing-number corrections (filings.changes)
+# ---------------------------------------------------------------------------
+
+# Who may start a change filing (变更备案): those who prepare filings.
+CHANGE_FILING_ROLES = _EDITORS
+# Who may correct a filing number already recorded: owners only (the number is
+# the CAC's, so a correction is rare and is recorded with its reason).
+NUMBER_CORRECTION_ROLES = frozenset({Role.OWNER})
+# A filing whose number the CAC issued and that is (or was) on its record.
+NUMBERED = frozenset({S.FILED, S.CANCELLED, S.REVOKED})
+
+
+def change_filing_refusal(filings, *, role: str | None, change_due: bool) -> str | None:
+    """Why a change filing may not be started now, or None when it may.
+
+    `filings` are the algorithm's filings, oldest first; `change_due` says
+    whether the filed data differs in a field the CAC treats as a change.
+    """
+    if role not in CHANGE_FILING_ROLES:
+        return str(
+            _("Your role may not do this: %(action)s.") % {"action": _("Start change filing")}
+        )
+    latest = filings[-1] if filings else None
+    if latest is not None and latest.kind == "change" and latest.status != S.FILED:
+        return str(_("A change filing is already open for this algorithm."))
+    if latest is None or latest.status != S.FILED:
+        return str(_("Only a filed algorithm gets a change filing."))
+    if not change_due:
+        return str(
+            _(
+                "No change filing is due: the data filed with the CAC has not changed in a "
+                "field the CAC treats as a change."
+            )
+        )
+    return None
+
+
+def number_correction_refusal(filing, *, role: str | None) -> str | None:
+    """Why the filing number of `filing` may not be corrected, or None when it may."""
+    if role not in NUMBER_CORRECTION_ROLES:
+        return str(_("Only an owner of the workspace may correct a filing number."))
+    if filing.status not in NUMBERED or not filing.filing_number:
+        return str(_("Only a filing number already recorded can be corrected."))
+    return None
+
+
+def imported_status(status: str) -> str:
+    """The status an imported filing starts in. An approval is a reviewer's
+    statement, made here, about one version she saw and the checks passed: a
+    document cannot carry one, so an imported "approved" filing arrives as a
+    draft, to be reviewed. What the CAC did (submitted, filed, …) is a fact
+    and is kept."""
+    return S.DRAFT if status == S.APPROVED else status

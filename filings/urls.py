@@ -48,5 +48,11 @@ urlpatterns = [
     ),
     # /w/<slug>/filings/<pk>/ and /w/<slug>/attachments/<pk>/
     path("filings/<int:pk>/transition/", views.filing_transition, name="filing-transition"),
+    path("filings/<int:pk>/number/", views.filing_number_correct, name="filing-number-correct"),
+    path(
+        "algorithms/<int:pk>/change-filing/",
+        views.change_filing_start,
+        name="change-filing-start",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -21,7 +21,6 @@ from typing import Any
 from django.db import OperationalError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import gettext as _
 
 from . import snapshot
 from .choices import FilingStatus
@@ -218,16 +217,20 @@ def _withdraw_if_stale(
             return
         locked.status = FilingStatus.DRAFT
         locked.save(update_fields=["status", "updated_at"])
-        fields = ", ".join(c.pointer.rsplit("/", 1)[-1] for c in changes[:5]) or _("attachments")
+        # Codes only: the feed and the mails name the fields in each reader's
+        # language (reviews.feed).
         Activity.objects.create(
             workspace_id=algorithm.workspace_id,
             algorithm=algorithm,
             filing=locked,
             actor=by,
             verb=Activity.Verb.APPROVAL_WITHDRAWN,
-            detail=_("The approval was withdrawn because the data changed after it: %(fields)s.")
-            % {"fields": fields},
-            data={"pointers": [c.pointer for c in changes[:50]], "version": version.pk},
+            data={
+                "pointers": [c.pointer for c in changes[:50]],
+                "count": len(changes),
+                "version": version.pk,
+                "approved_version": filing.approved_version_id,
+            },
         )
 
 

@@ -25,11 +25,11 @@ from workdays.deadlines import deadline_status
 from workspaces.models import Role
 from workspaces.scoping import get_access, get_scoped_or_404
 
-from . import checks, copysheet, deadlines, interchange, lifecycle, obligations, pii
+from . import changes, checks, copysheet, deadlines, interchange, lifecycle, obligations, pii
 from .attachments import attachment_create
 from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
-from .forms import AttachmentForm, ImportForm, TransitionForm
+from .forms import AttachmentForm, ImportForm, NumberCorrectionForm, TransitionForm
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
 from .services import DeletionRefused, delete_algorithm, deletion_refusal
 
@@ -67,6 +67,8 @@ def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
     if window:
         first, last = min(window[0], today), max(window[1], today)
         overrides = load_overrides(first, last + dt.timedelta(days=120))
+    # Filed algorithms whose filed data changed in a 变更 field: a change filing is due.
+    due = changes.change_statuses(workspace, overrides=overrides)
     type_labels = dict(AlgorithmType.choices)
     role_labels = dict(FilingRole.choices)
     status_labels = dict(FilingStatus.choices)
@@ -75,13 +77,17 @@ def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
         for k, algorithm in enumerate(provider["algorithms"]):
             filings = algorithm.get("filings") or []
             status = filings[-1]["status"] if filings else None
-            upcoming = deadlines.next_deadline(algorithm, overrides=overrides)
+            pk = pk_at[f"/providers/{i}/algorithms/{k}"]
+            change = due.get(pk)
+            upcoming = deadlines.next_deadline(
+                algorithm, overrides=overrides, changed_on=change.changed_on if change else None
+            )
             urgency = (
                 deadline_status(upcoming.deadline, today, overrides=overrides) if upcoming else None
             )
             rows.append(
                 {
-                    "pk": pk_at[f"/providers/{i}/algorithms/{k}"],
+                    "pk": pk,
                     "name": algorithm.get("name") or "",
                     "provider": provider.get("name") or "",
                     "type": algorithm.get("type"),
@@ -93,6 +99,8 @@ def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
                     "completeness": percent[(i, k)],
                     "deadline": upcoming,
                     "urgency": urgency,
+                    # A change the CAC has not been sent yet (a submitted one awaits its decision).
+                    "change_due": change is not None and status != FilingStatus.SUBMITTED,
                 }
             )
     return rows
@@ -121,7 +129,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     descending = sort.startswith("-")
     key = SORTS.get(sort.lstrip("-"), SORTS["deadline"])
     rows.sort(key=key, reverse=descending)
-    attention = [r for r in rows if r["urgency"] in ("overdue", "due_soon")]
+    attention = [r for r in rows if r["urgency"] in ("overdue", "due_soon") or r["change_due"]]
     estimated = next(
         (
             r["deadline"].deadline.warning
@@ -211,7 +219,10 @@ def _get_algorithm(access, pk: int) -> Algorithm:
 
 
 def _algorithm_context(
-    access, algorithm: Algorithm, upload_form: AttachmentForm | None = None
+    access,
+    algorithm: Algorithm,
+    upload_form: AttachmentForm | None = None,
+    number_form: tuple[int, NumberCorrectionForm] | None = None,
 ) -> dict:
     filings = [
         {
@@ -224,9 +235,16 @@ def _algorithm_context(
         }
         for f in algorithm.filings.all()
     ]
-    snapshot = interchange.algorithm_snapshot(algorithm)
-    upcoming = deadlines.next_deadline(snapshot["providers"][0]["algorithms"][0])
+    locations: dict = {}
+    snapshot = interchange.algorithm_snapshot(algorithm, locations=locations)
+    change = changes.change_status(algorithm)
+    upcoming = deadlines.next_deadline(
+        snapshot["providers"][0]["algorithms"][0],
+        changed_on=change.changed_on if change else None,
+    )
     return {
+        **_algorithm_threads(access, algorithm, snapshot, locations),
+        **_change_filing_context(access, algorithm, filings, change, number_form),
         "obligations": obligations.applicable(snapshot),
         "deadline": upcoming,
         "urgency": deadline_status(upcoming.deadline, timezone.localdate()) if upcoming else None,
@@ -241,11 +259,136 @@ def _algorithm_context(
     }
 
 
+# The algorithm page's fields that show their open comment threads beside them.
+_ALGORITHM_PAGE_FIELDS = ("application_domains", "launch_status", "summary", "usage_scenario")
+_DISCLOSURE_PAGE_FIELDS = (
+    "basic_principle",
+    "operating_mechanism",
+    "application_scenario",
+    "purpose",
+)
+
+
+def _algorithm_threads(access, algorithm: Algorithm, snapshot: dict, locations: dict) -> dict:
+    """Open comment threads (fetched once), beside the fields the page shows;
+    the others in a list that links to their field in the wizard."""
+    from reviews import selectors
+    from reviews.services import COMMENT_ROLES
+
+    placed = selectors.open_threads(
+        algorithm, access.workspace.slug, locations=locations, document=snapshot
+    )
+    if not len(placed):
+        return {"thread_rows": [], "field_threads": {}}
+    shown = []
+
+    def take(model_name: str, pk: int, attr: str | None = None) -> list[dict]:
+        rows = placed.pop(model_name, pk, attr)
+        shown.extend(rows)
+        return rows
+
+    field_threads = {attr: take("algorithm", algorithm.pk, attr) for attr in _ALGORITHM_PAGE_FIELDS}
+    field_threads["launch_status"] += take("algorithm", algorithm.pk, "launch_date")
+    disclosure = getattr(algorithm, "disclosure", None)
+    if disclosure is not None:
+        for attr in _DISCLOSURE_PAGE_FIELDS:
+            field_threads[f"disclosure.{attr}"] = take("disclosure", disclosure.pk, attr)
+    deployment_threads = {d.pk: take("deployment", d.pk) for d in algorithm.deployments.all()}
+    model_threads = {
+        m.pk: take("thirdpartymodel", m.pk) for m in algorithm.third_party_models.all()
+    }
+    other = placed.rest()
+    return {
+        "field_threads": field_threads,
+        "deployment_threads": deployment_threads,
+        "model_threads": model_threads,
+        "other_threads": other,
+        "thread_rows": shown + other,
+        "can_reply": access.role in COMMENT_ROLES,
+    }
+
+
 @login_required
 def algorithm_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _get_algorithm(access, pk)
     return render(request, "filings/algorithm_detail.html", _algorithm_context(access, algorithm))
+
+
+def _change_filing_context(access, algorithm, filings, change, number_form) -> dict:
+    """The algorithm page's "Start change filing" and the owner's number correction."""
+    objects = [item["filing"] for item in filings]
+    bound_pk, bound = number_form or (None, None)
+    for item in filings:
+        filing = item["filing"]
+        if lifecycle.number_correction_refusal(filing, role=access.role) is None:
+            item["number_form"] = (
+                bound
+                if bound_pk == filing.pk
+                else NumberCorrectionForm(
+                    initial={"filing_number": filing.filing_number},
+                    auto_id=f"id_number_{filing.pk}_%s",
+                )
+            )
+    return {
+        "change": change,
+        "can_start_change": change is not None
+        and lifecycle.change_filing_refusal(objects, role=access.role, change_due=True) is None,
+    }
+
+
+@login_required
+@require_POST
+def change_filing_start(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Open the change filing (变更备案) of a filed algorithm whose filed data changed."""
+    access = get_access(request, slug)
+    algorithm = get_scoped_or_404(Algorithm, access, pk=pk)
+    access.require_edit()
+    try:
+        filing = changes.change_filing_start(algorithm=algorithm, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("filings:algorithm", slug=slug, pk=pk)
+    messages.success(
+        request,
+        _(
+            "Change filing started. Check the summary of the change, then request a review "
+            "as for any filing."
+        ),
+    )
+    return redirect("reviews:review", slug=slug, pk=filing.pk)
+
+
+@login_required
+@require_POST
+def filing_number_correct(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An owner corrects the number recorded for a filing, with a reason."""
+    access = get_access(request, slug)
+    filing = get_scoped_or_404(Filing, access, pk=pk)
+    access.require_owner()
+    form = NumberCorrectionForm(request.POST, auto_id=f"id_number_{filing.pk}_%s")
+    if form.is_valid():
+        try:
+            warnings = changes.filing_number_correct(
+                filing=filing,
+                by=request.user,
+                number=form.cleaned_data["filing_number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return redirect("filings:algorithm", slug=slug, pk=filing.algorithm_id)
+        else:
+            messages.success(request, _("Filing number corrected."))
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect("filings:algorithm", slug=slug, pk=filing.algorithm_id)
+    algorithm = _get_algorithm(access, filing.algorithm_id)
+    context = _algorithm_context(access, algorithm, number_form=(filing.pk, form))
+    return render(request, "filings/algorithm_detail.html", context, status=400)
 
 
 # Moves that go through the review page (reviews app): requesting review from

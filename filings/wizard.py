@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.forms import AnswerForm, AssessmentDatesForm, ConclusionForm
 from assessments.models import Answer, Assessment, CatalogueItem
 
+from . import conflicts, pii
 from . import wizard_forms as wf
 from .models import (
     Algorithm,
@@ -156,6 +157,7 @@ class Panel:
     deletable: bool = False
     field_problems: dict = field(default_factory=dict)
     field_notes: dict = field(default_factory=dict)
+    field_threads: dict = field(default_factory=dict)  # attr -> open comment threads (reviews)
     key: str = ""  # names an object not stored yet in its save URL (LAZY_KINDS)
 
     @property
@@ -203,11 +205,26 @@ class SaveResult:
     form: wf.PanelForm
     base: str = ""  # the panel's values after the save, for the next one
     conflicts: list[Conflict] = field(default_factory=list)
+    # Fields only someone else changed: the values their inputs should show now,
+    # by input name (the page updates them unless typed over meanwhile).
+    refresh: dict[str, list[str]] = field(default_factory=dict)
+    # The base that makes a second post of the same values keep this user's
+    # value of each conflicting field (the no-JavaScript "Save my version").
+    keep_mine_base: str = ""
+
+    @property
+    def conflicts_by_name(self) -> dict[str, Conflict]:
+        return {c.name: c for c in self.conflicts}
+
+    @property
+    def refresh_json(self) -> str:
+        return json.dumps(self.refresh, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """A field someone else saved since this form was loaded, with both values."""
+    """A field both this user and someone else changed since the form was
+    loaded, to different values: both values, who set theirs and when."""
 
     name: str
     label: str
@@ -218,14 +235,13 @@ class Conflict:
     theirs_input: str | None = (
         None  # what to put back into the field for "use theirs"; None: not a single input
     )
+    html_name: str = ""  # the field's input name on the page
+    theirs_values: str = "[]"  # JSON list: the inputs' values that show theirs
+    theirs_base: str = "null"  # JSON: theirs as the base holds it ("keep mine" bases on it)
 
 
 def _jsonable(value):
-    if isinstance(value, models.Model):
-        return value.pk
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return conflicts.jsonable(value)
 
 
 def _stored(kind: str, obj: models.Model) -> dict:
@@ -235,9 +251,7 @@ def _stored(kind: str, obj: models.Model) -> dict:
 def panel_base(kind: str, obj: models.Model) -> str:
     """The panel's stored values when its form was loaded (or last saved), as
     compact JSON: the common ancestor of a three-way comparison on save."""
-    return json.dumps(
-        _stored(kind, obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
+    return conflicts.dumps(_stored(kind, obj))
 
 
 def _display(form: wf.PanelForm, name: str, value) -> str:
@@ -253,12 +267,20 @@ def _display(form: wf.PanelForm, name: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def _last_author(obj: models.Model) -> tuple[str, object]:
-    record = obj.history.order_by("-history_date").select_related("history_user").first()
-    if record is None:
-        return "", None
-    user = record.history_user
-    return (user.get_username() if user else ""), record.history_date
+def _is_mask(kind: str):
+    """A personal number posted back as masked (filings.pii) is never an edit."""
+    if PANEL_KINDS[kind].model is not Provider:
+        return None
+
+    def is_mask(name: str, raw: str, value) -> bool:
+        return (
+            name in pii.PERSONAL_FIELDS
+            and pii.MASK in raw
+            and bool(value)
+            and raw.strip() == pii.mask(name, value)
+        )
+
+    return is_mask
 
 
 def save_panel(
@@ -272,12 +294,13 @@ def save_panel(
 ) -> SaveResult:
     """Store the valid values of a posted panel and keep the invalid ones pending.
 
-    `base` holds the panel's values when its form was loaded (or last saved).
-    A field someone else has saved since, to a value other than the one
-    posted, is a conflict: then nothing is saved, and the conflicts come back
-    with both values, for the user to take either or merge. Fields only one
-    side changed merge by themselves. `form_prefix` is the prefix the page's
-    form used, when its object did not exist yet (new_prefix).
+    `base` holds the panel's values when its form was loaded (or last saved),
+    and each field is compared three ways (filings.conflicts): a field only
+    someone else changed keeps their value, a field only this user changed is
+    saved, and a field both changed to different values is a conflict, which
+    comes back with both values while the other fields are saved. Without a
+    base every posted field counts as this user's. `form_prefix` is the prefix
+    the page's form used, when its object did not exist yet (new_prefix).
     """
     panel_kind = PANEL_KINDS[kind]
     # The form validates a copy: ModelForm writes posted values into its instance.
@@ -291,50 +314,75 @@ def save_panel(
         for name in form.fields
         if name in form.cleaned_data and name not in errors
     }
+    ancestor = conflicts.read_base(base)
     with transaction.atomic():
         fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
-        if base:
-            conflicts = _conflicts(kind, form, fresh, valid, errors, base)
-            if conflicts:
-                return SaveResult(saved=[], errors={}, form=form, base=base, conflicts=conflicts)
-        changed = [name for name, value in valid.items() if getattr(fresh, name) != value]
+        stored = {name: conflicts.normal(value) for name, value in _stored(kind, fresh).items()}
+        merge = conflicts.merge(
+            form,
+            valid=valid,
+            errors=errors,
+            stored=stored,
+            ancestor=ancestor,
+            is_mask=_is_mask(kind),
+        )
+        changed = [name for name in merge.write if getattr(fresh, name) != valid[name]]
         for name in changed:
             setattr(fresh, name, valid[name])
         if changed:
             if user is not None:
                 fresh._history_user = user
             fresh.save(update_fields=[*changed, "updated_at"])
-        _keep_pending(kind, fresh, form, errors, user)
+        kept = {name: errors[name] for name in merge.touched if name in errors}
+        _keep_pending(kind, fresh, form, kept, user, names=merge.touched)
+        found = _conflicts(form, fresh, merge.conflicts, valid, stored)
     for name in changed:
         setattr(obj, name, valid[name])
-    return SaveResult(saved=changed, errors=errors, form=form, base=panel_base(kind, fresh))
+    after = _stored(kind, fresh)
+    next_base = {**after, **merge.keep_base}
+    for name in merge.conflicts:
+        if name not in merge.keep_base:
+            next_base.pop(name, None)  # the base did not have it: still unresolved
+    keep_mine = {
+        **(after if ancestor is None else ancestor),
+        **{c.name: stored[c.name] for c in found},
+    }
+    return SaveResult(
+        saved=changed,
+        errors={name: messages for name, messages in errors.items() if name not in merge.conflicts},
+        form=form,
+        base=conflicts.dumps(next_base),
+        conflicts=found,
+        refresh={
+            form.add_prefix(name): conflicts.input_values(form, name, getattr(fresh, name))
+            for name in merge.refresh
+        },
+        keep_mine_base=conflicts.dumps(keep_mine),
+    )
+
+
+def _history_name(obj: models.Model, name: str) -> str:
+    try:
+        return obj._meta.get_field(name).attname
+    except Exception:  # a form field that is no model field
+        return name
 
 
 def _conflicts(
-    kind: str, form: wf.PanelForm, fresh: models.Model, valid: dict, errors: dict, base: str
+    form: wf.PanelForm, fresh: models.Model, names: list[str], valid: dict, stored: dict
 ) -> list[Conflict]:
-    stored = _stored(kind, fresh)
-    try:
-        ancestor = json.loads(base)
-    except (ValueError, RecursionError):
-        ancestor = {}  # unreadable: every difference counts as theirs
-    if not isinstance(ancestor, dict):
-        ancestor = {}
-    conflicts = []
-    by = at = None
-    for name in form.fields:
-        if name in ancestor and ancestor[name] == stored[name]:
-            continue  # nobody else changed it
+    found = []
+    for name in names:
         theirs = getattr(fresh, name)
         mine = valid[name] if name in valid else form[name].data
-        if name in valid and mine == theirs:
-            continue
-        if name in errors and str(mine) == str(_jsonable(theirs)):
-            continue
-        if by is None:
-            by, at = _last_author(fresh)
+        attname = _history_name(fresh, name)
+        by, at = conflicts.field_author(
+            fresh.history.all(),
+            lambda record, attname=attname: getattr(record, attname, conflicts.MISSING),
+            stored[name],
+        )
         prepared = form.fields[name].prepare_value(theirs)
-        conflicts.append(
+        found.append(
             Conflict(
                 name=name,
                 label=str(form.fields[name].label),
@@ -345,9 +393,14 @@ def _conflicts(
                 theirs_input=None
                 if isinstance(prepared, list | tuple)
                 else str(_jsonable(prepared) or ""),
+                html_name=form.add_prefix(name),
+                theirs_values=json.dumps(
+                    conflicts.input_values(form, name, theirs), ensure_ascii=False
+                ),
+                theirs_base=json.dumps(stored[name], ensure_ascii=False),
             )
         )
-    return conflicts
+    return found
 
 
 def _storable(raw):
@@ -360,10 +413,14 @@ def _storable(raw):
     return raw
 
 
-def _keep_pending(kind: str, obj: models.Model, form: wf.PanelForm, errors: dict, user) -> None:
+def _keep_pending(
+    kind: str, obj: models.Model, form: wf.PanelForm, errors: dict, user, *, names=None
+) -> None:
+    """Keep the refused values of the fields `names` (default: all the form's)
+    pending, and forget their earlier pending values; other fields' stay."""
     entry = PendingInput.objects.filter(target=kind, object_id=obj.pk).first()
     data = dict(entry.data) if entry else {}
-    for name in form.fields:
+    for name in form.fields if names is None else names:
         data.pop(name, None)
     for name, messages in errors.items():
         raw = form[name].data  # what was posted, as the widget reads it

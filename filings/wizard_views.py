@@ -22,6 +22,7 @@ from . import interchange, pii, wizard
 from .choices import PROVIDER_SLOTS, AttachmentSlot
 from .forms import AttachmentForm
 from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
+from .reach_views import guarded_save
 from .services import attachment_slots, registry_lookup
 
 
@@ -255,7 +256,41 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
         problems, locations, summary, loose = _checked(algorithm, panels, context)
         context["summary"] = summary
         context["problems"] = _review_rows(problems, locations, algorithm, slug)
+    context.update(_comment_threads(access, algorithm, step, panels))
     return render(request, f"filings/wizard/step_{step}.html", context)
+
+
+def _comment_threads(access: Access, algorithm: Algorithm, step: str, panels: list) -> dict:
+    """The algorithm's open comment threads, fetched once: each beside the
+    field it is about (panel.field_threads), the others of this step at its top."""
+    from reviews import selectors
+    from reviews.services import COMMENT_ROLES
+
+    def locations() -> dict:
+        found: dict = {}
+        interchange.algorithm_snapshot(algorithm, locations=found)
+        return found
+
+    placed = selectors.open_threads(algorithm, access.workspace.slug, locations=locations)
+    shown = []
+    for panel in panels:
+        if panel.obj.pk is None:
+            continue
+        name = panel.obj._meta.model_name
+        panel.field_threads = {
+            attr: placed.pop(name, panel.obj.pk, attr)
+            for attr in panel.form.fields
+            if (name, panel.obj.pk, attr) in placed.fields
+        }
+        shown += [row for rows in panel.field_threads.values() for row in rows]
+    # About the step, an attachment slot, or a field no panel of this page shows.
+    step_threads = [row for row in placed.rest() if row["step"] == step]
+    return {
+        "step_threads": step_threads,
+        "thread_rows": shown + step_threads,
+        # Reviewers comment on the review page: their wizard is read-only.
+        "can_reply": access.can_edit and access.role in COMMENT_ROLES,
+    }
 
 
 def _registry_notes(panels: list[wizard.Panel]) -> None:
@@ -375,7 +410,16 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
     access = get_access(request, slug)
     obj = _get_panel_object(access, kind, pk)
     access.require_edit()
-    return _save_panel(request, access, slug, kind, obj, wizard.prefix(kind, pk))
+    form_prefix = wizard.prefix(kind, pk)
+    # The shared entity's panels show their reach on other algorithms first (filings.reach_views).
+    return guarded_save(
+        request,
+        access,
+        kind,
+        obj,
+        form_prefix,
+        lambda: _save_panel(request, access, slug, kind, obj, form_prefix),
+    )
 
 
 @login_required
@@ -409,7 +453,7 @@ def _save_panel(request, access: Access, slug: str, kind: str, obj, form_prefix:
             request,
             "filings/wizard/conflict_page.html",
             {"workspace": access.workspace, "access": access, "result": result, "kind": kind, "obj": obj,
-             "prefix": form_prefix, "current_base": wizard.panel_base(kind, obj), "save_url": request.path,
+             "prefix": form_prefix, "current_base": result.keep_mine_base, "save_url": request.path,
              "back": request.POST.get("_next") or request.META.get("HTTP_REFERER", "")},
             status=409,
         )  # fmt: skip
@@ -421,8 +465,8 @@ def _save_panel(request, access: Access, slug: str, kind: str, obj, form_prefix:
                 "result": result,
                 "prefix": form_prefix,
                 "now": timezone.localtime(),
-                # Nothing was saved on a conflict, so `obj` still holds the stored values.
-                "current_base": wizard.panel_base(kind, obj) if result.conflicts else result.base,
+                # Conflicting fields keep the loaded values in it until resolved.
+                "current_base": result.base,
             },
         )
         # The page reloads its checks: a saved value may fix or cause a problem elsewhere.

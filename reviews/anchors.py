@@ -185,6 +185,20 @@ def anchor_label(anchor: str, document: dict | None = None) -> str:
     return pointer_label(anchor, document)
 
 
+def field_attr(location: Location) -> str | None:
+    """The model attribute of the field a location names (a metric inside a
+    field belongs to that field); None for an object or an attachment."""
+    if not location.field or location.kind is None:
+        return None
+    if location.kind == "deployment" and location.field == "service":
+        return "service"
+    return _field_paths(location.kind).get(tuple(location.field.split(".")))
+
+
+def model_name(kind: str) -> str:
+    return SHAPES[kind].model._meta.model_name
+
+
 def step_of(anchor: str) -> str | None:
     """The wizard step (or "assessment") where the anchored field is edited."""
     if anchor in STEP_CODES:

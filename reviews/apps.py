@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        from . import notifications
+
+        notifications.connect()

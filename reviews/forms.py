@@ -55,6 +55,20 @@ class DecisionForm(forms.Form):
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The digest of the version on the reviewer's screen (filings.snapshot.digest):
+    # she decides on that one, and an approval of any other is refused.
+    seen_digest = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Reload the page: it did not say which version you reviewed."),
+            "invalid": _("Reload the page: it did not say which version you reviewed."),
+        },
+    )
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the open warnings of the checks and approve nonetheless."),
+        required=False,
+    )
 
     def clean(self):
         data = super().clean()

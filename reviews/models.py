@@ -126,6 +126,9 @@ class Decision(WorkspaceOwned):
         SnapshotVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     current = models.BooleanField(default=True)
+    # The open check warnings the reviewer confirmed she had read when approving:
+    # [{"code", "pointer"}, …] of the version approved; empty when there were none.
+    acknowledged_warnings = models.JSONField(_("warnings acknowledged"), default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

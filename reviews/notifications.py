@@ -3,11 +3,13 @@
 - a review request: the reviewers asked;
 - a comment: everyone who wrote in the thread, and whoever requested the
   filing's review;
-- a decision: whoever requested the review.
+- a decision: whoever requested the review;
+- an approval withdrawn by a change: the reviewers whose approval it was.
 
 Only current members with an email address are mailed, never the person who
-acted. Mails are written in the site's language (settings.LANGUAGE_CODE):
-members have no language of their own yet.
+acted. Each mail is written in its recipient's language (the one she last
+used, workspaces.models.languages_of), field names included: the activity
+stores codes, and the words are made here, per language.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from filings.choices import FilingStatus
-from filings.models import Activity
+from filings.models import Activity, SnapshotVersion
+from workspaces.models import languages_of
 
-from . import anchors
+from . import anchors, feed, selectors
 from .models import Comment, CommentThread, Decision, Notification, ReviewRequest
 
 User = get_user_model()
@@ -32,6 +35,7 @@ TEMPLATES = {
     Activity.Verb.COMMENTED: "commented",
     Activity.Verb.APPROVED: "decision",
     Activity.Verb.CHANGES_REQUESTED: "decision",
+    Activity.Verb.APPROVAL_WITHDRAWN: "approval_withdrawn",
 }
 
 
@@ -73,7 +77,35 @@ def recipient_ids(activity: Activity) -> set[int]:
             .first()
         )
         return {requester} if requester else set()
+    if activity.verb == Activity.Verb.APPROVAL_WITHDRAWN:
+        return _approver_ids(activity)
     return set()
+
+
+def _approver_ids(activity: Activity) -> set[int]:
+    """The reviewers whose standing approval the change withdrew: their current
+    approvals in the filing's last review round, on the approved version."""
+    data = activity.data or {}
+    request_id = (
+        ReviewRequest.objects.filter(filing_id=activity.filing_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if request_id is None:
+        return set()
+    approvals = Decision.objects.filter(
+        review_request_id=request_id, current=True, verdict=Decision.Verdict.APPROVE
+    ).exclude(reviewer=None)
+    approved_version = data.get("approved_version")
+    if approved_version:
+        digest = (
+            SnapshotVersion.objects.filter(pk=approved_version)
+            .values_list("digest", flat=True)
+            .first()
+        )
+        approvals = approvals.filter(version__digest=digest)
+    return set(approvals.values_list("reviewer_id", flat=True))
 
 
 def recipients(activity: Activity):
@@ -116,6 +148,23 @@ def _context(activity: Activity) -> dict:
     elif activity.verb == Activity.Verb.COMMENTED:
         context["comment"] = Comment.objects.filter(pk=data.get("comment")).first()
         context["about"] = anchors.anchor_label(data.get("anchor", ""))
+        if data.get("thread"):
+            # Straight to the thread, beside the field it is about.
+            context["url"] = _link(
+                selectors.thread_url(
+                    activity.workspace.slug,
+                    algorithm_id=filing.algorithm_id,
+                    filing_id=filing.pk,
+                    thread_id=data["thread"],
+                    anchor=data.get("anchor", ""),
+                )
+            )
+    elif activity.verb == Activity.Verb.APPROVAL_WITHDRAWN:
+        # Field labels made now, in the language being written (reviews.feed).
+        context["fields"] = feed.field_labels(data.get("pointers"), total=data.get("count"))
+        context["history_url"] = _link(
+            reverse("reviews:history", args=[activity.workspace.slug, filing.algorithm_id])
+        )
     else:
         context["decision"] = Decision.objects.filter(pk=data.get("decision")).first()
         context["approvals"] = data.get("approvals")
@@ -145,13 +194,19 @@ def deliver(activity_id: int) -> int:
     pending = list(Notification.objects.filter(activity=activity, sent_at__isnull=True))
     if not pending:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = _context(activity)
-        subject = " ".join(render_to_string(f"reviews/emails/{name}-subject.txt", context).split())
-        body = render_to_string(f"reviews/emails/{name}-body.txt", context)
+    # Each recipient in her own language: one rendering per language.
+    languages = languages_of({n.recipient_id for n in pending})
+    mails: dict[str, tuple[str, str]] = {}  # language -> (subject, body)
+    for language in sorted(set(languages.values())):
+        with translation.override(language):
+            context = _context(activity)
+            subject = render_to_string(f"reviews/emails/{name}-subject.txt", context)
+            body = render_to_string(f"reviews/emails/{name}-body.txt", context)
+        mails[language] = (" ".join(subject.split()), body)
     sent = 0
     with get_connection() as connection:
         for notification in pending:
+            subject, body = mails[languages[notification.recipient_id]]
             claimed = Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(
                 sent_at=timezone.now()
             )
@@ -165,3 +220,18 @@ def deliver(activity_id: int) -> int:
                 raise
             sent += 1
     return sent
+
+
+def _withdrawn(sender, instance: Activity, created: bool, raw: bool = False, **kwargs) -> None:
+    # filings.versions withdraws approvals (it knows nothing of reviews): the
+    # reviewers whose approval it was hear of it from here, after the commit.
+    if created and not raw and instance.verb == Activity.Verb.APPROVAL_WITHDRAWN:
+        from .services import _notify
+
+        _notify(instance)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    post_save.connect(_withdrawn, sender=Activity, dispatch_uid="reviews-approval-withdrawn-mail")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from filings import versions
 from filings.models import Activity, Algorithm, Filing, SnapshotVersion
 
-from . import anchors
+from . import anchors, textdiff
 from .models import Comment, CommentThread, Decision, ReviewRequest
 
 
@@ -45,6 +49,109 @@ def threads(filing: Filing, document: dict | None = None) -> list[dict]:
         )
     rows.sort(key=lambda row: row["thread"].is_resolved)  # stable: open ones first, each in order
     return rows
+
+
+def thread_url(slug: str, *, algorithm_id: int, filing_id: int, thread_id: int, anchor: str,
+               resolved: bool = False) -> str:  # fmt: skip
+    """Where a link to a thread lands: beside its field (or at the top of its
+    step) in the wizard while it is open, else on the review page; always with
+    the thread's fragment, which the page highlights."""
+    step = anchors.step_of(anchor)
+    if not resolved and step in anchors.STEP_CODES:
+        path = reverse("filings:wizard", args=[slug, algorithm_id, step])
+    else:
+        path = reverse("reviews:review", args=[slug, filing_id])
+    return f"{path}#thread-{thread_id}"
+
+
+@dataclass
+class OpenThreads:
+    """An algorithm's open threads, placed: on a field of a stored object
+    ((model name, pk, attribute) -> rows), or else by wizard step ("" when
+    they are about the whole filing or a step no page edits)."""
+
+    fields: dict[tuple[str, int, str], list[dict]] = field(default_factory=dict)
+    steps: dict[str, list[dict]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.fields.values())) + sum(map(len, self.steps.values()))
+
+    def pop(self, model_name: str, pk: int, attr: str | None = None) -> list[dict]:
+        """The rows on one field of an object (or on any of its fields), taken out."""
+        rows = []
+        for key in [k for k in self.fields if k[:2] == (model_name, pk)]:
+            if attr is None or key[2] == attr:
+                rows.extend(self.fields.pop(key))
+        return sorted(rows, key=lambda row: row["thread"].pk)
+
+    def rest(self) -> list[dict]:
+        """Every row not taken out yet."""
+        rows = [row for rows in self.fields.values() for row in rows]
+        rows += [row for rows in self.steps.values() for row in rows]
+        return sorted(rows, key=lambda row: row["thread"].pk)
+
+
+def open_threads(
+    algorithm: Algorithm,
+    slug: str,
+    *,
+    locations: dict | Callable[[], dict] | None = None,
+    document: dict | None = None,
+) -> OpenThreads:
+    """The open threads of every filing of the algorithm, each with its
+    comments, placed on the field it is about. A fixed number of queries
+    whatever the number of threads: the threads, their comments, and (only
+    when a thread is about a row of a list, e.g. a deployment) the export
+    that says which stored object each pointer names. `locations` is that
+    export's map ((model name, pk) -> pointer), or a function computing it."""
+    queryset = (
+        CommentThread.objects.filter(filing__algorithm=algorithm, resolved_at__isnull=True)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("pk"))
+        )
+        .order_by("created_at", "pk")
+    )
+    placed = OpenThreads()
+    objects: list | None = None  # (pointer, (model name, pk)), longest pointers first
+    for thread in queryset:
+        row = {
+            "thread": thread,
+            "label": anchors.anchor_label(thread.anchor, document),
+            "step": anchors.step_of(thread.anchor),
+            "comments": list(thread.comments.all()),
+            "url": thread_url(
+                slug,
+                algorithm_id=algorithm.pk,
+                filing_id=thread.filing_id,
+                thread_id=thread.pk,
+                anchor=thread.anchor,
+            ),
+        }
+        location = anchors.locate(thread.anchor) if thread.anchor.startswith("/") else None
+        attr = anchors.field_attr(location) if location is not None else None
+        key = None
+        if attr is not None:
+            if location.path == (("provider", 0),):
+                key = ("provider", algorithm.provider_id, attr)
+            elif location.path == (("provider", 0), ("algorithm", 0)):
+                key = ("algorithm", algorithm.pk, attr)
+            else:
+                if objects is None:
+                    found = locations() if callable(locations) else (locations or {})
+                    objects = sorted(
+                        ((ptr, obj) for obj, ptr in found.items()), key=lambda x: -len(x[0])
+                    )
+                for ptr, (name, pk) in objects:
+                    if thread.anchor.startswith(ptr + "/"):
+                        if name == anchors.model_name(location.kind):
+                            key = (name, pk, attr)
+                        break
+        if key is not None:
+            placed.fields.setdefault(key, []).append(row)
+        else:
+            placed.steps.setdefault(row["step"] or "", []).append(row)
+    return placed
 
 
 def open_thread_counts(algorithm: Algorithm) -> dict[int, int]:
@@ -107,6 +214,25 @@ def review_state(filing: Filing, digest: str) -> ReviewState:
     return ReviewState(request, rows, given, needed, decisions)
 
 
+def changes_since_request(filing: Filing, current: dict) -> dict | None:
+    """On a later round: what changed since the last "request changes" on the
+    filing, against the version recorded with that decision. None before any
+    such decision, or when it recorded no version."""
+    decision = (
+        Decision.objects.filter(
+            review_request__filing=filing,
+            verdict=Decision.Verdict.REQUEST_CHANGES,
+            version__isnull=False,
+        )
+        .select_related("reviewer", "version")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if decision is None:
+        return None
+    return {"decision": decision, "rows": diff_rows(decision.version.data, current)}
+
+
 # ---------------------------------------------------------------------------
 # History and diffs
 # ---------------------------------------------------------------------------
@@ -117,22 +243,56 @@ class DiffRow:
     pointer: str
     label: str
     kind: str  # added | removed | changed
-    before: str
+    before: str  # plain text
     after: str
+    # The same as HTML: the changed characters or words of a text marked
+    # (<del>/<ins>), or the whole value when nothing is shared.
+    before_html: SafeString = SafeString()
+    after_html: SafeString = SafeString()
+    inline: bool = False  # True when the HTML marks changes inside a text
+
+
+def _marked(
+    change: versions.Change, before: str, after: str
+) -> tuple[SafeString, SafeString, bool]:
+    # A text shown as stored (not a choice's label, not a masked number) is
+    # compared inside; anything else is shown whole, struck out and inserted.
+    if (
+        change.kind == "changed"
+        and isinstance(change.before, str)
+        and isinstance(change.after, str)
+        and before == change.before
+        and after == change.after
+    ):
+        marked = textdiff.inline(before, after)
+        if marked is not None:
+            return marked.before, marked.after, True
+    return (
+        format_html('<del class="sb-del">{}</del>', before),
+        format_html('<ins class="sb-ins">{}</ins>', after),
+        False,
+    )
 
 
 def diff_rows(before: dict, after: dict) -> list[DiffRow]:
-    """versions.diff as rows a person reads: field labels, choice labels, file names."""
+    """versions.diff as rows a person reads: field labels, choice labels, file
+    names, and for texts the characters or words that changed."""
     rows = []
     for change in versions.diff(before, after):
         document = after if change.after is not None else before
+        old = anchors.display_value(change.before, change.pointer)
+        new = anchors.display_value(change.after, change.pointer)
+        old_html, new_html, inline = _marked(change, old, new)
         rows.append(
             DiffRow(
                 change.pointer,
                 anchors.pointer_label(change.pointer, document),
                 change.kind,
-                anchors.display_value(change.before, change.pointer),
-                anchors.display_value(change.after, change.pointer),
+                old,
+                new,
+                old_html,
+                new_html,
+                inline,
             )
         )
     return rows

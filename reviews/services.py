@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,12 +24,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from filings import versions
-from filings.choices import FilingKind, FilingStatus
+from filings import changes, lifecycle, versions
+from filings.choices import FilingStatus
 from filings.models import Activity, Algorithm, Filing, InvalidTransition, SnapshotVersion
-from filings.validators import validate_filing_number
+from filings.validators import normalize_code, validate_filing_number
 from workdays.calendar import Deadline
-from workdays.deadlines import filing_deadline
 from workspaces.models import EDIT_ROLES, Membership, Role
 
 from . import anchors
@@ -164,11 +162,25 @@ def approvals(review_request: ReviewRequest, digest: str) -> tuple[int, int]:
     return given, needed
 
 
-def decision_record(*, review_request: ReviewRequest, by, verdict: str, note: str = "") -> Decision:
-    """A requested reviewer approves or requests changes.
+def decision_record(
+    *,
+    review_request: ReviewRequest,
+    by,
+    verdict: str,
+    note: str = "",
+    seen_digest: str,
+    warnings_acknowledged: bool = False,
+) -> Decision:
+    """A requested reviewer approves or requests changes on the version she
+    saw (`seen_digest`, filings.snapshot.digest of the page she read).
 
-    Changes requested move the filing to changes_requested at once; approvals
-    move it to approved when enough of them stand on the current data.
+    An approval passes the lifecycle's guard first (filings.lifecycle:
+    the version seen is the current one, no check error, open warnings
+    acknowledged, four eyes) and records the warnings acknowledged; a
+    refusal raises lifecycle.GuardRefused and records nothing. Changes
+    requested are recorded against the version seen and move the filing to
+    changes_requested at once; approvals move it to approved when enough of
+    them stand on the current data.
     """
     if verdict not in Decision.Verdict.values:
         raise ValidationError({"verdict": _("Choose approve or request changes.")})
@@ -182,7 +194,21 @@ def decision_record(*, review_request: ReviewRequest, by, verdict: str, note: st
             raise PermissionDenied(_("Only the requested reviewers decide on this review."))
         if not locked.is_open or filing.status != FilingStatus.IN_REVIEW:
             raise InvalidTransition(_("This review is closed."))
-        version = versions.record(filing.algorithm, by=by)
+        acknowledged: list[dict] = []
+        if verdict == Decision.Verdict.APPROVE:
+            data, problems = lifecycle.guard_approval(
+                filing,
+                by=by,
+                seen_digest=seen_digest,
+                warnings_acknowledged=warnings_acknowledged,
+            )
+            # Who last changed the data is not the reviewer: record the version without an author.
+            version = versions.record(filing.algorithm, data=data)
+            acknowledged = [
+                {"code": p.code, "pointer": p.pointer} for p in lifecycle.open_warnings(problems)
+            ]
+        else:
+            version = _version_seen(filing.algorithm, seen_digest)
         Decision.objects.filter(review_request=locked, reviewer=by, current=True).update(
             current=False
         )
@@ -193,6 +219,7 @@ def decision_record(*, review_request: ReviewRequest, by, verdict: str, note: st
             verdict=verdict,
             note=note,
             version=version,
+            acknowledged_warnings=acknowledged,
         )
         decision.full_clean()
         decision.save()
@@ -206,11 +233,33 @@ def decision_record(*, review_request: ReviewRequest, by, verdict: str, note: st
             data.update(approvals=given, needed=needed)
             activity = _log(filing, by, Activity.Verb.APPROVED, detail=note, data=data)
             if given >= needed:
-                filing.transition(FilingStatus.APPROVED, role=role, by=by)
+                filing.transition(
+                    FilingStatus.APPROVED,
+                    role=role,
+                    by=by,
+                    seen_digest=seen_digest,
+                    warnings_acknowledged=warnings_acknowledged,
+                )
                 _close(locked)
         _notify(activity)
     review_request.refresh_from_db()
     return decision
+
+
+def _version_seen(algorithm: Algorithm, seen_digest: str) -> SnapshotVersion | None:
+    """The recorded version with the digest the reviewer saw (the current one
+    is recorded when it is that); None when no version has it."""
+    seen = (
+        SnapshotVersion.objects.filter(algorithm=algorithm, digest=seen_digest)
+        .order_by("-pk")
+        .first()
+    )
+    if seen is not None:
+        return seen
+    data = versions.content(algorithm)
+    if versions.digest(data) == seen_digest:
+        return versions.record(algorithm, data=data)
+    return None
 
 
 def _close(review_request: ReviewRequest) -> None:
@@ -277,10 +326,14 @@ def comment_reply(*, thread: CommentThread, by, body: str) -> Comment:
 
 
 @transaction.atomic
-def thread_resolve(*, thread: CommentThread, by) -> bool:
-    """Mark a thread resolved; False when someone already had."""
+def thread_resolve(*, thread: CommentThread, by, reply: str = "") -> bool:
+    """Mark a thread resolved; False when someone already had. A `reply`
+    typed before resolving is posted first, so that it is never lost (also
+    when someone else resolved the thread meanwhile)."""
     filing = thread.filing
     _require_role(filing, by, COMMENT_ROLES)
+    if reply.strip():
+        comment_reply(thread=thread, by=by, body=reply)
     now = timezone.now()
     # Conditional: of two people resolving at once, one records it.
     done = CommentThread.objects.filter(pk=thread.pk, resolved_at__isnull=True).update(
@@ -292,7 +345,7 @@ def thread_resolve(*, thread: CommentThread, by) -> bool:
             filing,
             by,
             Activity.Verb.RESOLVED,
-            detail=anchors.anchor_label(thread.anchor),
+            # The anchor is named when the entry is read (reviews.feed), in the reader's language.
             data={"thread": thread.pk, "anchor": thread.anchor},
         )
     return bool(done)
@@ -336,6 +389,7 @@ def return_record(
 def filing_record(*, filing: Filing, by, filing_number: str, filed_on: dt.date) -> None:
     """The CAC filed it under `filing_number` (网信算备…号) on `filed_on`."""
     role = _require_role(filing, by, EDIT_ROLES)
+    filing_number = normalize_code(filing_number)  # ＮＦＫＣ, spaces out: as the CAC writes it
     validate_filing_number(filing_number)
     filing.transition(
         FilingStatus.FILED, role=role, by=by, filing_number=filing_number, filed_on=filed_on
@@ -363,65 +417,11 @@ def display_snippet(filing_number: str) -> SafeString:
 # ---------------------------------------------------------------------------
 
 
-def last_filed(algorithm: Algorithm) -> Filing | None:
-    """The filing that holds the data the CAC has on record now, if it is still in force."""
-    filing = (
-        Filing.objects.filter(algorithm=algorithm, filed_version__isnull=False)
-        .select_related("filed_version")
-        .order_by("-filed_version_id", "-pk")
-        .first()
-    )
-    if filing is None or filing.status != FilingStatus.FILED:
-        return None  # never filed, or cancelled / revoked since
-    if filing.kind == FilingKind.CANCELLATION:
-        return None
-    return filing
-
-
-@dataclass(frozen=True)
-class ChangeDue:
-    filing: Filing  # the filing whose data the CAC has on record
-    changed_on: dt.date  # the day the clock started
-    deadline: Deadline
-    changes: list[versions.Change]
-
-
-def change_status(algorithm: Algorithm, *, current: dict | None = None) -> ChangeDue | None:
-    """What differs from the data the CAC has on file, and by when a change
-    filing (变更备案) is due; None when nothing is due.
-
-    The clock starts on the day of the first version that differs from the
-    filed one, after the last version that still matched it: a change made
-    and undone does not start it. `current` is versions.content(algorithm),
-    when the caller has it already.
-    """
-    filing = last_filed(algorithm)
-    if filing is None:
-        return None
-    filed = filing.filed_version
-    if current is None:
-        current = versions.content(algorithm)
-    if versions.digest(current) == filed.digest:
-        return None
-    changes = versions.diff(filed.data, current)
-    if not changes:
-        return None
-    later = SnapshotVersion.objects.filter(algorithm=algorithm, pk__gte=filed.pk)
-    last_same = (
-        later.filter(digest=filed.digest).order_by("-pk").values_list("pk", flat=True).first()
-    )
-    first_change = (
-        later.filter(pk__gt=last_same or filed.pk)
-        .exclude(digest=filed.digest)
-        .order_by("pk")
-        .only("created_at")
-        .first()
-    )
-    # Not recorded yet (the change is still being committed): it happens today.
-    changed_on = (
-        timezone.localdate(first_change.created_at) if first_change else timezone.localdate()
-    )
-    return ChangeDue(filing, changed_on, filing_deadline("change", changed_on), changes)
+# One place for the rule: filings.changes (which fields are a 变更, the clock,
+# the deadline through filings.deadlines.change_filing_due).
+last_filed = changes.last_filed
+ChangeDue = changes.ChangeDue
+change_status = changes.change_status
 
 
 def change_due(algorithm: Algorithm) -> tuple[bool, Deadline | None, list[versions.Change]]:

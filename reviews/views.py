@@ -16,10 +16,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import interchange, versions
+from filings import changes, interchange, lifecycle, versions
 from filings.choices import FilingStatus
 from filings.models import Algorithm, Filing, InvalidTransition, SnapshotVersion
 from workspaces.models import EDIT_ROLES, Role
@@ -107,12 +108,18 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
         if filing.filing_number and status == FilingStatus.FILED
         else None,
         "cac_site": services.CAC_FILING_SITE,
+        "changes_since": selectors.changes_since_request(filing, current)
+        if status in (FilingStatus.IN_REVIEW, FilingStatus.CHANGES_REQUESTED)
+        else None,
     }
     if context["can_comment"]:
         context["thread_form"] = forms.get("thread_form") or ThreadForm(anchor_choices=choices)
         context["reply_form"] = ReplyForm()
+    context.update(_checks_context(access, algorithm, current, digest, request.user))
     if can_decide:
-        context["decision_form"] = forms.get("decision_form") or DecisionForm()
+        context["decision_form"] = forms.get("decision_form") or DecisionForm(
+            initial={"seen_digest": digest}
+        )
     if can_request:
         context["request_form"] = forms.get("request_form") or RequestReviewForm(
             reviewers=services.eligible_reviewers(access.workspace.pk, exclude=request.user),
@@ -129,10 +136,70 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
         context["cac_formset"] = forms.get("cac_formset") or CacCommentFormSet(
             prefix="cac", form_kwargs={"anchor_choices": choices}
         )
+        # A change filing keeps the algorithm's number (the CAC notes the change beside it).
+        in_force = changes.last_filed(algorithm) if filing.kind == "change" else None
         context["filed_form"] = forms.get("filed_form") or FiledForm(
-            initial={"filed_on": timezone.localdate()}
+            initial={
+                "filed_on": timezone.localdate(),
+                "filing_number": in_force.filing_number if in_force else "",
+            }
         )
     return context
+
+
+def _checks_context(access: Access, algorithm: Algorithm, current: dict, digest: str, user) -> dict:
+    """The checks on the content a reviewer approves (the lifecycle's guard runs
+    the same), each linking to its field, and what would refuse her approval."""
+    from filings.wizard_views import _review_rows
+
+    problems = lifecycle.content_problems(algorithm, current)
+    locations: dict = {}
+    interchange.algorithm_snapshot(algorithm, locations=locations)
+    rows = _review_rows(problems, locations, algorithm, access.workspace.slug)
+    errors = lifecycle.blocking_errors(problems)
+    warnings = lifecycle.open_warnings(problems)
+    return {
+        "seen_digest": digest,
+        "checks": {
+            "rows": rows,
+            "errors": len(errors),
+            "warnings": len(warnings),
+            "blocked": bool(errors),
+            "four_eyes": lifecycle.four_eyes_refusal(
+                access.workspace,
+                approver_id=user.pk,
+                author_id=lifecycle.last_changed_by(algorithm, digest),
+            ),
+        },
+    }
+
+
+def _render_refusal(
+    request: HttpRequest, access: Access, filing: Filing, form, refusal: lifecycle.GuardRefused
+) -> HttpResponse:
+    """The review page again with why the approval was refused; when the data
+    changed since the page was opened, what changed between the version she
+    saw and now. Her note is kept; the form now carries the current version."""
+    context = _review_context(request, access, filing)
+    context["refusal"] = refusal
+    if "decision_form" in context:
+        context["decision_form"] = DecisionForm(
+            initial={"seen_digest": context["seen_digest"], "note": form.cleaned_data["note"]}
+        )
+    if refusal.reason == lifecycle.REFUSED_STALE:
+        seen = (
+            SnapshotVersion.objects.filter(algorithm=filing.algorithm, digest=refusal.seen_digest)
+            .order_by("-pk")
+            .first()
+        )
+        context["stale"] = {
+            "seen": seen,
+            "rows": selectors.diff_rows(seen.data, versions.content(filing.algorithm))
+            if seen is not None
+            else None,
+        }
+    status = 409 if refusal.reason == lifecycle.REFUSED_STALE else 400
+    return render(request, "reviews/review.html", context, status=status)
 
 
 def _render_review(request, access, filing, **forms) -> HttpResponse:
@@ -198,13 +265,17 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             by=request.user,
             verdict=form.cleaned_data["verdict"],
             note=form.cleaned_data["note"],
+            seen_digest=form.cleaned_data["seen_digest"],
+            warnings_acknowledged=form.cleaned_data["acknowledge_warnings"],
         )
+    except lifecycle.GuardRefused as refusal:
+        return _render_refusal(request, access, filing, form, refusal)
     except (InvalidTransition, ValidationError) as error:
         _refused(request, error)
     else:
         filing.refresh_from_db()
         if filing.status == FilingStatus.APPROVED:
-            messages.success(request, _("Approved: the filing's data is frozen."))
+            messages.success(request, _("Approved: this version is recorded as approved; any later change to the data withdraws the approval."))
         else:
             messages.success(
                 request, _("Recorded: %(decision)s.") % {"decision": decision.get_verdict_display()}
@@ -239,6 +310,16 @@ def _thread(access: Access, pk: int) -> CommentThread:
     )
 
 
+def _thread_back(request: HttpRequest, thread: CommentThread) -> HttpResponse:
+    """Back to the page the thread was answered on (the wizard, the algorithm
+    page: `next`, a path of this site), at the thread; else the review page."""
+    target = request.POST.get("next", "").split("#")[0]
+    inside = target.startswith(f"/w/{thread.filing.workspace.slug}/")
+    if inside and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(f"{target}#thread-{thread.pk}")
+    return _back(thread.filing, f"thread-{thread.pk}")
+
+
 @login_required
 @require_POST
 def thread_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -248,19 +329,38 @@ def thread_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if form.is_valid():
         services.comment_reply(thread=thread, by=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("Reply posted."))
     else:
         messages.error(request, " ".join(form.errors.get("body", [])))
-    return _back(thread.filing, f"thread-{thread.pk}")
+    return _thread_back(request, thread)
 
 
 @login_required
 @require_POST
 def thread_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Resolve the thread; a reply typed in its box is posted first."""
     access = get_access(request, slug)
     _require(access, services.COMMENT_ROLES)
     thread = _thread(access, pk)
-    services.thread_resolve(thread=thread, by=request.user)
-    return _back(thread.filing, f"thread-{thread.pk}")
+    reply = ""
+    if request.POST.get("body", "").strip():
+        form = ReplyForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors.get("body", [])))
+            return _thread_back(request, thread)
+        reply = form.cleaned_data["body"]
+    if services.thread_resolve(thread=thread, by=request.user, reply=reply):
+        messages.success(
+            request, _("Reply posted and thread resolved.") if reply else _("Resolved.")
+        )
+    else:
+        messages.info(
+            request,
+            _("Reply posted; the thread had been resolved already.")
+            if reply
+            else _("The thread had been resolved already."),
+        )
+    return _thread_back(request, thread)
 
 
 # At the CAC
@@ -341,7 +441,11 @@ def record_filing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         _refused(request, error)
     else:
         messages.success(request, _("Filing number recorded."))
-        for warning in form.warnings:
+        for warning in changes.number_warnings(
+            workspace_id=filing.workspace_id,
+            number=form.cleaned_data["filing_number"],
+            algorithm_id=filing.algorithm_id,
+        ):
             messages.warning(request, warning)
     return _back(filing, "cac")
 

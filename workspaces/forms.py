@@ -34,3 +34,15 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class FourEyesForm(forms.Form):
+    four_eyes = forms.TypedChoiceField(
+        label=_("Four eyes"),
+        choices=[
+            ("on", _("On: whoever last changed a filing's data cannot approve it")),
+            ("off", _("Off: anyone asked to review may approve")),
+        ],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )

@@ -47,6 +47,12 @@ class Workspace(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Checked by filings.lifecycle on every approval; changed by owners (workspaces.services).
+    four_eyes = models.BooleanField(
+        _("four eyes"),
+        default=True,
+        help_text=_("Whoever last changed a filing's data cannot approve it."),
+    )
 
     history = HistoricalRecords()
     objects = WorkspaceQuerySet.as_manager()
@@ -239,3 +245,51 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_action_display()} {self.object_type}#{self.object_id}"
+
+
+# ---------------------------------------------------------------------------
+# A member's own settings.
+# ---------------------------------------------------------------------------
+
+
+class Profile(models.Model):
+    """What belongs to a person rather than to a workspace: the language her
+    emails are written in. Kept up to date with the language she last used
+    (the language switcher, each login: workspaces.services.language_remember);
+    a person without a profile gets the site's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="suanbei_profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the emails sent to this person."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'}"
+
+
+def languages_of(user_ids) -> dict[int, str]:
+    """user pk -> the language to write to them in (their last used, else the site's)."""
+    known = dict(
+        Profile.objects.filter(user_id__in=list(user_ids))
+        .exclude(language="")
+        .values_list("user_id", "language")
+    )
+    return {pk: known.get(pk, settings.LANGUAGE_CODE) for pk in user_ids}
+
+
+def language_of(user) -> str:
+    return languages_of([user.pk])[user.pk]

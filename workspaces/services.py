@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from filings.models import Activity
 
-from .models import Invitation, Membership, Role, Workspace
+from .models import Invitation, Membership, Profile, Role, Workspace, language_of
 
 
 class MemberError(Exception):
@@ -112,6 +113,35 @@ def member_remove(*, membership: Membership, by) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Review rules of the workspace
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def four_eyes_set(*, workspace: Workspace, on: bool, by) -> bool:
+    """Switch the four-eyes rule (filings.lifecycle refuses an approval by
+    whoever last changed the data); owners only. Returns whether it changed,
+    and records the change in the activity feed."""
+    _lock(workspace)
+    current = Workspace.objects.get(pk=workspace.pk)
+    if current.role_of(by) != Role.OWNER:
+        raise PermissionDenied(_("Only owners change the review rules."))
+    if current.four_eyes == on:
+        return False
+    current.four_eyes = on
+    current.save(update_fields=["four_eyes"])
+    workspace.four_eyes = on
+    # Codes only: the feed says it in the reader's language (templates/reviews/_activity_row.html).
+    Activity.objects.create(
+        workspace=current,
+        actor=by,
+        verb=Activity.Verb.OTHER,
+        data={"event": "four_eyes", "on": on},
+    )
+    return True
+
+
+# ---------------------------------------------------------------------------
 # Invitations
 # ---------------------------------------------------------------------------
 
@@ -123,7 +153,8 @@ def invitation_create(
     """Invite `email` with `role`; the email goes out once the transaction commits.
 
     `base_url` is the site's address as the inviter reached it (for the link),
-    `language` the inviter's language (for the email's text).
+    `language` the inviter's language: the email's, unless the address is a
+    person's who has one of her own (invitation_language).
     """
     email = email.strip()
     already = Membership.objects.filter(workspace=workspace, user__email__iexact=email)
@@ -229,6 +260,22 @@ def invitation_accept(*, invitation: Invitation, user) -> tuple[Membership, bool
     return membership, created
 
 
+def invitation_language(email: str, *, fallback: str) -> str:
+    """The language to invite `email` in: the language its person last used,
+    when she has an account already; else `fallback` (the inviter's)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=email, is_active=True, suanbei_profile__isnull=False)
+        .exclude(suanbei_profile__language="")
+        .order_by(F("last_login").desc(nulls_last=True), "pk")
+        .first()
+    )
+    return language_of(user) if user is not None else fallback
+
+
 def invitation_send(invitation_id: int, *, base_url: str, language: str) -> bool:
     """Email the invitation's link; False (and nothing sent) when it is no longer pending."""
     invitation = (
@@ -245,7 +292,7 @@ def invitation_send(invitation_id: int, *, base_url: str, language: str) -> bool
         "accept_url": urljoin(base_url, reverse("invitation-accept", args=[invitation.token])),
         "days": settings.SUANBEI_INVITATION_DAYS,
     }
-    with translation.override(language):
+    with translation.override(invitation_language(invitation.email, fallback=language)):
         context["role"] = _role_label(invitation.role)
         subject = render_to_string("workspaces/emails/invitation-subject.txt", context)
         text = render_to_string("workspaces/emails/invitation-body.txt", context)
@@ -257,3 +304,30 @@ def invitation_send(invitation_id: int, *, base_url: str, language: str) -> bool
     message.send()
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
     return True
+
+
+# ---------------------------------------------------------------------------
+# A member's language (for the emails written to her)
+# ---------------------------------------------------------------------------
+
+
+def language_remember(*, user, language: str) -> bool:
+    """Remember `language` as the one `user` last used; True when it changed.
+
+    Called by the language switcher and at login; a language the site does
+    not offer is ignored."""
+    try:
+        code = translation.get_supported_language_variant(language or "")
+    except LookupError:
+        return False
+    with transaction.atomic():
+        profile, created = Profile.objects.select_for_update().get_or_create(
+            user=user, defaults={"language": code}
+        )
+        if created:
+            return True
+        if profile.language == code:
+            return False
+        profile.language = code
+        profile.save(update_fields=["language", "updated_at"])
+        return True

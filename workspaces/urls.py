@@ -12,6 +12,7 @@ urlpatterns = [
     path("w/<slug:slug>/members/", views.members, name="members"),
     path("w/<slug:slug>/members/<int:pk>/role/", views.member_role, name="member-role"),
     path("w/<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    path("w/<slug:slug>/members/four-eyes/", views.four_eyes, name="four-eyes"),
     # /w/<slug>/invitations/
     path("w/<slug:slug>/invitations/", views.invitation_create, name="invitation-create"),
     path(

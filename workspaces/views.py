@@ -17,7 +17,7 @@ from filings import pii
 from filings.models import Provider
 
 from . import services
-from .forms import InvitationForm, RoleForm, SignupForm, WorkspaceForm
+from .forms import FourEyesForm, InvitationForm, RoleForm, SignupForm, WorkspaceForm
 from .models import Invitation, Membership, Role, Workspace
 from .scoping import Access, get_access, get_scoped_or_404
 
@@ -109,6 +109,9 @@ def _members_page(
     if access.is_owner:
         context["invitations"] = workspace.invitations.pending().select_related("invited_by")
         context["invite_form"] = invite_form or InvitationForm()
+        context["four_eyes_form"] = FourEyesForm(
+            initial={"four_eyes": "on" if workspace.four_eyes else "off"}
+        )
     return render(
         request,
         "workspaces/members.html",
@@ -177,6 +180,22 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             % {"user": membership.user.get_username()},
         )
     return _after_change(request, slug)
+
+
+@login_required
+@require_POST
+def four_eyes(request: HttpRequest, slug: str) -> HttpResponse:
+    """An owner switches the four-eyes rule of the workspace."""
+    access = get_access(request, slug)
+    access.require_owner()
+    form = FourEyesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose on or off."))
+        return redirect("members", slug=slug)
+    on = form.cleaned_data["four_eyes"]
+    if services.four_eyes_set(workspace=access.workspace, on=on, by=request.user):
+        messages.success(request, _("Four eyes is now on.") if on else _("Four eyes is now off."))
+    return redirect("members", slug=slug)
 
 
 # /w/<slug>/invitations/
@@ -319,3 +338,15 @@ def reveal(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse
     if request.htmx:
         return render(request, "workspaces/_revealed.html", context)
     return render(request, "workspaces/reveal.html", context)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher, which also remembers the choice of a signed-in
+    person as the language of her emails (workspaces.services.language_remember)."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if language and request.user.is_authenticated:
+        services.language_remember(user=request.user, language=language)
+    return response

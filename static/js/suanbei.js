@@ -138,36 +138,208 @@
 })();
 
 /*
- * Edit conflicts (filings/wizard/_conflict.html): "Use theirs" copies the
- * other person's value into the field; "Save my version" saves the form as
- * it now stands against the version that is stored now.
+ * Edit conflicts. A save from a stale form is merged field by field on the
+ * server (filings/conflicts.py): only a field both people changed is a
+ * conflict, shown at the top of the panel (_conflict.html) and beside the
+ * field (_field_conflict.html). The form's _base holds, per field, the value
+ * the user's edit started from; each button decides a field by changing it:
+ *
+ * - Keep mine: the base takes theirs, so the field counts as changed by this
+ *   user alone, and is saved at once.
+ * - Use theirs: the field shows theirs (the base too), saved at once: nothing
+ *   of that field is written.
+ * - Merge: the field shows theirs, the user's own version stays beside it to
+ *   merge by hand; autosave saves the merged text as it is typed.
+ *
+ * "Save my version" and "Use theirs for all" do the same for every
+ * conflicting field of the panel. The helpers are shared with autosave below
+ * (window.Suanbei), which also puts into the form the values that only the
+ * other person changed (data-refresh on the base that each save sends back).
  */
 (function () {
   "use strict";
 
+  var ns = (window.Suanbei = window.Suanbei || {});
+
+  function named(form, name) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name === name;
+    });
+  }
+
+  /* The field's values as the browser posts them (FormData's order). */
+  ns.valuesOf = function (form, name) {
+    var values = [];
+    named(form, name).forEach(function (field) {
+      if (field.disabled) {
+        return;
+      }
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked) {
+          values.push(field.value);
+        }
+      } else if (field.multiple && field.options) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          if (option.selected) {
+            values.push(option.value);
+          }
+        });
+      } else {
+        values.push(field.value);
+      }
+    });
+    return values;
+  };
+
+  ns.setValues = function (form, name, values) {
+    named(form, name).forEach(function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.indexOf(field.value) !== -1;
+      } else if (field.multiple && field.options) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = values.indexOf(option.value) !== -1;
+        });
+      } else {
+        field.value = values.length ? values[0] : "";
+      }
+      // Counters listen on the field itself; a non-bubbling event never reaches autosave.
+      field.dispatchEvent(new Event("input", { bubbles: false }));
+    });
+  };
+
+  /* A decision about a field's base lasts until a save that carried it is
+     answered: an answer to an earlier request (its base swapped in) must not
+     undo it, so it is applied again to every base until then. */
+  ns.patchBase = function (form, key, value) {
+    form._sbPatches = form._sbPatches || {};
+    form._sbPatches[key] = value;
+    ns.applyPatches(form);
+  };
+
+  ns.applyPatches = function (form) {
+    var input = form.querySelector("input[name=_base]");
+    var patches = form._sbPatches || {};
+    var keys = Object.keys(patches);
+    if (!input || !keys.length) {
+      return input ? input.value : "";
+    }
+    var values;
+    try {
+      values = JSON.parse(input.value);
+    } catch (e) {
+      values = null;
+    }
+    if (!values || typeof values !== "object" || Array.isArray(values)) {
+      values = {};
+    }
+    keys.forEach(function (key) {
+      values[key] = patches[key];
+    });
+    input.value = JSON.stringify(values);
+    return input.value;
+  };
+
+  /* Called when a save is sent: the decisions it carries. */
+  ns.patchesSent = function (form) {
+    return JSON.parse(JSON.stringify(form._sbPatches || {}));
+  };
+
+  /* Called when that save is answered: its decisions are the server's now. */
+  ns.patchesDone = function (form, sent) {
+    var patches = form._sbPatches || {};
+    Object.keys(sent || {}).forEach(function (key) {
+      if (JSON.stringify(patches[key]) === JSON.stringify(sent[key])) {
+        delete patches[key];
+      }
+    });
+    ns.applyPatches(form);
+  };
+
+  function parse(text, fallback) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function decide(box, action) {
+    var form = box.closest("form");
+    var name = box.getAttribute("data-html-name");
+    ns.patchBase(
+      form,
+      box.getAttribute("data-conflict-field"),
+      parse(box.getAttribute("data-theirs-base"), null)
+    );
+    if (action !== "mine") {
+      ns.setValues(form, name, parse(box.getAttribute("data-theirs-values"), []));
+    }
+    var slot = box.parentElement;
+    if (action === "merge") {
+      var reference = box.querySelector("[data-merge-ref]");
+      if (reference && slot && slot.parentNode) {
+        reference.hidden = false;
+        reference.setAttribute("data-merge-open", "");
+        slot.parentNode.insertBefore(reference, slot.nextSibling);
+      }
+    }
+    box.remove();
+  }
+
+  function settle(form, save) {
+    if (!form.querySelector(".sb-field-conflict")) {
+      var notice = form.querySelector(".sb-conflict");
+      if (notice) {
+        notice.remove();
+      }
+      form.setAttribute("data-save-state", "dirty");
+    } else if (save) {
+      form.setAttribute("data-save-state", "dirty");
+    }
+    if (!save) {
+      return;
+    }
+    if (window.htmx && form.hasAttribute("hx-post")) {
+      window.htmx.trigger(form, "change");
+    } else {
+      form.requestSubmit();
+    }
+  }
+
   document.addEventListener("click", function (event) {
-    var use = event.target.closest("[data-use-theirs]");
-    if (use) {
-      var field = document.getElementById(use.getAttribute("data-use-theirs"));
-      if (field && "value" in field) {
-        field.value = use.getAttribute("data-value");
-        use.disabled = true;
+    var done = event.target.closest("[data-merge-done]");
+    if (done) {
+      var reference = done.closest("[data-merge-ref]");
+      if (reference) {
+        reference.remove();
       }
       return;
     }
-    var keep = event.target.closest("[data-keep-mine]");
-    if (keep) {
-      var prefix = keep.getAttribute("data-keep-mine");
-      var base = document.getElementById("base-" + prefix);
-      if (base) {
-        base.value = keep.getAttribute("data-base");
-        var form = base.form;
-        if (window.htmx) {
-          window.htmx.trigger(form, "change");
-        } else {
-          form.requestSubmit();
-        }
-      }
+    var button = event.target.closest("[data-conflict-action]");
+    if (!button) {
+      return;
+    }
+    var form = button.closest("form");
+    if (!form) {
+      return;
+    }
+    var action = button.getAttribute("data-conflict-action");
+    if (action === "mine-all" || action === "theirs-all") {
+      form.querySelectorAll(".sb-field-conflict").forEach(function (box) {
+        decide(box, action === "mine-all" ? "mine" : "theirs");
+      });
+      settle(form, true);
+      return;
+    }
+    var box = button.closest(".sb-field-conflict");
+    if (!box) {
+      return;
+    }
+    var field = form.querySelector('[name="' + box.getAttribute("data-html-name") + '"]');
+    decide(box, action);
+    settle(form, action !== "merge");
+    if (action === "merge" && field) {
+      field.focus();
     }
   });
 })();
@@ -258,7 +430,7 @@
 
   function failed(form) {
     var state = form.getAttribute("data-save-state");
-    return state === "error" || state === "conflict";
+    return state === "error" || state === "conflict" || state === "confirm";
   }
 
   function unsent(form, final) {
@@ -268,16 +440,91 @@
     return state === "dirty" || state === "error" || (final && state === "saving");
   }
 
+  /* Fields only the other person changed: the save's answer carries their
+     values (data-refresh on the new base). A field typed over since the
+     request left keeps what was typed, and its base goes back to the value
+     that edit started from, so that the next save compares it fairly. */
+  function refresh(form, sent) {
+    var input = form.querySelector("input[name=_base]");
+    var raw = input ? input.getAttribute("data-refresh") : null;
+    if (!raw) {
+      return sent;
+    }
+    input.removeAttribute("data-refresh");
+    var wanted, sentPairs;
+    try {
+      wanted = JSON.parse(raw);
+      sentPairs = JSON.parse(sent || "[]");
+    } catch (e) {
+      return sent;
+    }
+    var names = Object.keys(wanted || {});
+    if (!names.length || !window.Suanbei) {
+      return sent;
+    }
+    var unchanged = fingerprint(form) === sent;
+    var prefix = form.getAttribute("data-panel") + "-";
+    names.forEach(function (name) {
+      var before = sentPairs
+        .filter(function (pair) {
+          return pair[0] === name;
+        })
+        .map(function (pair) {
+          return pair[1];
+        });
+      if (JSON.stringify(before) === JSON.stringify(window.Suanbei.valuesOf(form, name))) {
+        window.Suanbei.setValues(form, name, wanted[name]);
+        return;
+      }
+      var old = null;
+      try {
+        old = JSON.parse(form._sbSentBase || "null");
+      } catch (e) {
+        old = null;
+      }
+      var key = name.slice(prefix.length);
+      if (old && typeof old === "object" && Object.prototype.hasOwnProperty.call(old, key)) {
+        window.Suanbei.patchBase(form, key, old[key]);
+      }
+    });
+    return unchanged ? fingerprint(form) : sent;
+  }
+
   function saved(form, sent, keepDraft) {
+    if (window.Suanbei) {
+      window.Suanbei.patchesDone(form, form._sbPatchesSent);
+      form._sbPatchesSent = null;
+    }
+    sent = refresh(form, sent);
     form._sbSaved = sent;
     if (!keepDraft) {
       // A draft written on leaving stays for the next page to judge: that page
       // may have been rendered before this save reached the server.
       forgetDraft(form);
     }
-    if (form.querySelector(".sb-conflict")) {
+    if (form.querySelector(".sb-reach")) {
+      // Not saved: a change to the shared entity waits for the user's
+      // confirmation (filings/reach_views.py); the input stays in the form.
+      form._sbSaved = null;
+      setState(form, "confirm");
+      return;
+    }
+    var notice = form.querySelector(".sb-conflict");
+    if (notice) {
+      // Shown at the top of the panel and brought into view once per new set
+      // of conflicting fields (not again with each autosave while it stays).
+      var key = Array.prototype.map
+        .call(notice.querySelectorAll("[data-conflict-link]"), function (item) {
+          return item.getAttribute("data-conflict-link");
+        })
+        .join(" ");
+      if (key !== form._sbConflictKey) {
+        notice.scrollIntoView({ block: "center" });
+      }
+      form._sbConflictKey = key;
       setState(form, "conflict");
     } else {
+      form._sbConflictKey = null;
       setState(form, fingerprint(form) === sent ? "saved" : "dirty");
     }
   }
@@ -367,6 +614,10 @@
   function send(form, final) {
     var prefix = form.getAttribute("data-panel");
     var url = form.getAttribute("hx-post");
+    if (window.Suanbei) {
+      window.Suanbei.applyPatches(form);
+      form._sbPatchesSent = window.Suanbei.patchesSent(form);
+    }
     var sent = fingerprint(form);
     var options = {
       method: "POST",
@@ -376,6 +627,7 @@
       keepalive: true,
     };
     form._sbFlushed = sent;
+    form._sbSentBase = base(form);
     if (final) {
       keepDraft(form);
     }
@@ -472,10 +724,23 @@
     }
   });
 
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.target;
+    if (!autosaved(form) || !window.Suanbei) {
+      return;
+    }
+    var patched = window.Suanbei.applyPatches(form);
+    if (patched && event.detail.parameters && form._sbPatches && Object.keys(form._sbPatches).length) {
+      event.detail.parameters["_base"] = patched;
+    }
+    form._sbPatchesSent = window.Suanbei.patchesSent(form);
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.target;
     if (autosaved(form)) {
       form._sbSending = fingerprint(form);
+      form._sbSentBase = base(form);
       setState(form, "saving", labels.saving);
     }
   });
@@ -510,6 +775,9 @@
       if (autosaved(form)) {
         form._sbSaved = fingerprint(form);
         forgetDraft(form);
+        form.querySelectorAll("[data-merge-open]").forEach(function (reference) {
+          reference.remove();
+        });
         setState(form, "saved");
       }
     }
@@ -529,7 +797,11 @@
 
   window.addEventListener("beforeunload", function (event) {
     var risky = forms().some(function (form) {
-      return failed(form) || (!navigator.onLine && unsent(form, true));
+      return (
+        failed(form) ||
+        (!navigator.onLine && unsent(form, true)) ||
+        !!form.querySelector("[data-merge-open]") // the user's version beside a merge
+      );
     });
     flush(true); // a failed save is tried once more, but the user is asked all the same
     if (risky) {
@@ -563,4 +835,93 @@
   } else {
     window.setTimeout(start, 0);
   }
+})();
+
+/*
+ * Comment threads beside fields (reviews/_open_thread.html): a link to
+ * #thread-N opens the marker (<details>) that holds the thread and scrolls
+ * to it; CSS highlights the thread and its field (:target). Typing a reply
+ * inside a wizard panel never counts as editing the panel: its input and
+ * change events stop before the panel's autosave hears them.
+ */
+(function () {
+  "use strict";
+
+  function reveal() {
+    var id = window.location.hash.slice(1);
+    if (id.indexOf("thread-") !== 0) {
+      return;
+    }
+    var thread = document.getElementById(id);
+    if (!thread) {
+      return;
+    }
+    for (var node = thread.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") {
+        node.open = true;
+      }
+    }
+    thread.scrollIntoView({ block: "center" });
+  }
+
+  function quiet(event) {
+    if (event.target && event.target.closest && event.target.closest(".sb-thread")) {
+      event.stopPropagation();
+    }
+  }
+
+  document.addEventListener("input", quiet, true);
+  document.addEventListener("change", quiet, true);
+  window.addEventListener("hashchange", reveal);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", reveal);
+  } else {
+    reveal();
+  }
+})();
+
+/*
+ * The reach of a change to the shared entity (filings/reach_views.py): the
+ * autosave answered with the other algorithms it reaches instead of saving
+ * (data-save-state="confirm"). "Confirm and save" posts the same form once
+ * more with the reach's token; the answer then is an ordinary save.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm-reach]");
+    if (!button || !button.form || !window.htmx) {
+      return; // without htmx the button submits the form with the token
+    }
+    event.preventDefault();
+    var form = button.form;
+    // The token goes straight into the form, not beside the button: a save
+    // answered meanwhile (the click's own blur sends one) swaps the notice
+    // out, and the token with it.
+    var input = form.querySelector("input[data-reach-token]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.setAttribute("data-reach-token", "");
+      form.appendChild(input);
+    }
+    input.name = button.name;
+    input.value = button.value;
+    button.disabled = true;
+    window.htmx.trigger(form, "change");
+  });
+
+  // A token confirms one reach: once a save carrying it is answered, it goes.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    var params = event.detail.requestConfig && event.detail.requestConfig.parameters;
+    if (!form || !form.querySelector || !params || !params._reach) {
+      return;
+    }
+    var input = form.querySelector("input[data-reach-token]");
+    if (input && input.value === params._reach) {
+      input.remove();
+    }
+  });
 })();

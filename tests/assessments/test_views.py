@@ -268,7 +268,14 @@ class TestMetricsAndRisks:
             "abuse": "推荐结果过度集中。",
             "data_leak": "行为日志泄露。",
         }
-        client.post(url, {self.risk(feed, "abuse"): "推荐结果过度集中，形成信息茧房。"})
+        # Emptied in the form (a browser posts every box); a box not posted is left alone.
+        client.post(
+            url,
+            {
+                self.risk(feed, "abuse"): "推荐结果过度集中，形成信息茧房。",
+                self.risk(feed, "data_leak"): "",
+            },
+        )
         assert list(
             Risk.objects.filter(assessment__algorithm=feed).values_list("kind", flat=True)
         ) == ["abuse"]

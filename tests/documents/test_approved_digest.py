@@ -55,7 +55,7 @@ def test_the_pdf_of_an_approved_filing_prints_the_approved_digest_and_an_edit_ma
     algorithm = Algorithm.objects.get(workspace=demo, name=SEARCH)
     filing = algorithm.filings.get()
     assert filing.status == FilingStatus.IN_REVIEW
-    filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER)
+    filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER, warnings_acknowledged=True)
     filing.refresh_from_db()
     approved = filing.approved_version
     assert approved is not None

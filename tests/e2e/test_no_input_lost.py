@@ -187,6 +187,11 @@ def test_the_sidebars_progress_follows_each_save(live_server, page_factory, demo
     before = int(progress.get_attribute("data-completeness"))
     provider = page.locator("form[data-panel^='provider-']")
     provider.locator("[name$='-legal_rep_name']").fill("")
+    # The demo's provider is shared with filed and approved algorithms: the
+    # change is shown with its reach first, and saved once confirmed.
+    expect(provider).to_have_attribute("data-save-state", "confirm")
+    expect(progress).to_have_attribute("data-completeness", str(before))
+    page.locator("[data-confirm-reach]").first.click()
     expect(provider).to_have_attribute("data-save-state", "saved")
     expect(progress).not_to_have_attribute("data-completeness", str(before))
     assert int(progress.get_attribute("data-completeness")) < before

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from filings.choices import FilingStatus
 from filings.demo import load_demo
-from filings.models import Activity, Algorithm
+from filings.models import Activity, Algorithm, Disclosure
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
@@ -38,12 +38,41 @@ def edit_detail(page, base_url, algorithm, field, text):
     expect(page.locator("[id^='status-algorithm-detail-']")).to_contain_text("Saved")
 
 
+def complete(algorithm):
+    """What the demo leaves out of the dispatch algorithm, filled in: approval
+    is refused while the checks report errors (its warnings stay open)."""
+    Algorithm.objects.filter(pk=algorithm.pk).update(
+        usage_scenario="示例出行APP乘客下单后的自动派单环节。",
+        data_sources="乘客和驾驶员的实时位置、订单起终点、驾驶员服务分和历史接单记录。",
+        data_contains_biometric=False,
+        data_contains_identity=False,
+        model_and_training_data="基于路网的预计到达时间模型与订单匹配优化模型，使用近一年脱敏订单数据训练。",
+        strategy="以乘客等待时间最短和驾驶员空驶最少为目标匹配订单，派单规则向驾驶员公示。",
+        risks_and_safeguards="防范派单不公和驾驶员过度劳动：派单规则公示、连续驾驶时长限制和申诉渠道。",
+    )
+    Disclosure.objects.create(
+        workspace=algorithm.workspace,
+        algorithm=algorithm,
+        basic_principle="综合乘客位置、目的地、驾驶员位置和服务分，计算订单与驾驶员的匹配度。",
+        operating_mechanism="乘客下单→筛选附近驾驶员→计算匹配度和预计到达时间→派单→驾驶员确认。",
+        application_scenario="应用于示例出行APP的叫车派单功能。",
+        purpose="应用于网约车派单场景，根据位置和服务分为乘客订单匹配合适的驾驶员。",
+    )
+
+
+def approve(page):
+    """The reviewer acknowledges the checks' open warnings and approves."""
+    page.check("#decision-form input[name=acknowledge_warnings]")
+    page.click("#decision-form button[value=approve]")
+
+
 def test_draft_to_approval_and_what_changed_since(live_server, page_factory):
     workspace = load_demo()
     alice, rita = UserFactory(username="alice"), UserFactory(username="rita")
     MembershipFactory(workspace=workspace, user=alice, role=Role.EDITOR)
     MembershipFactory(workspace=workspace, user=rita, role=Role.REVIEWER)
     algorithm = Algorithm.objects.get(name="示例出行智能派单算法")
+    complete(algorithm)
     filing = algorithm.filings.get()
     review_url = f"{live_server.url}/w/demo/filings/{filing.pk}/review/"
     editor, reviewer = page_factory(locale="en-US"), page_factory(locale="en-US")
@@ -85,7 +114,7 @@ def test_draft_to_approval_and_what_changed_since(live_server, page_factory):
 
     # Rita approves: the data is frozen.
     reviewer.goto(review_url)
-    reviewer.click("#decision-form button[value=approve]")
+    approve(reviewer)
     reviewer.wait_for_load_state()
     filing.refresh_from_db()
     assert filing.status == FilingStatus.APPROVED and filing.approved_version is not None
@@ -112,7 +141,7 @@ def test_draft_to_approval_and_what_changed_since(live_server, page_factory):
     editor.click("#request-form [type=submit]")
     editor.wait_for_load_state()
     reviewer.goto(review_url)
-    reviewer.click("#decision-form button[value=approve]")
+    approve(reviewer)
     reviewer.wait_for_load_state()
     editor.goto(review_url)
     editor.fill("#submission-form input[name=submitted_on]", "2026-11-02")

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from filings import lifecycle
 from filings.choices import FilingStatus as S
 from filings.models import InvalidTransition
-from tests.factories import FilingFactory
+from tests.factories import FilingFactory, complete_algorithm
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +35,25 @@ def test_terminal_statuses_lead_nowhere():
         assert lifecycle.allowed_targets(status) == []
 
 
+# Approval and submission are guarded by the checks: they need complete data.
+GUARDED = frozenset({S.APPROVED, S.SUBMITTED})
+
+
+def _filing(status: str, target: str, **fields):
+    if target in GUARDED:
+        fields["algorithm"] = complete_algorithm()
+    return FilingFactory(status=status, **fields)
+
+
+def _acknowledged(target: str) -> dict:
+    # complete_algorithm leaves two warnings open: the approver acknowledges them.
+    return {"warnings_acknowledged": True} if target == S.APPROVED else {}
+
+
 @pytest.mark.parametrize(("source", "target"), sorted(ALLOWED))
 def test_each_allowed_transition_succeeds_for_an_owner(source, target):
-    filing = FilingFactory(status=source, filing_number="网信算备110108823483901230031号")
-    filing.transition(target, role=Role.OWNER)
+    filing = _filing(source, target, filing_number="网信算备110108823483901230031号")
+    filing.transition(target, role=Role.OWNER, **_acknowledged(target))
     filing.refresh_from_db()
     assert filing.status == target
 
@@ -77,9 +92,9 @@ def test_an_unknown_status_is_refused():
     ],
 )
 def test_who_may_move_a_filing(role, source, target, allowed):
-    filing = FilingFactory(status=source)
+    filing = _filing(source, target)
     if allowed:
-        filing.transition(target, role=role)
+        filing.transition(target, role=role, **_acknowledged(target))
         assert filing.status == target
     else:
         with pytest.raises(PermissionDenied):

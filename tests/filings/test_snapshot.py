@@ -50,7 +50,7 @@ def test_recording_a_status_a_number_or_a_date_changes_no_digest():
     algorithm = Algorithm.objects.get(name=SEARCH)
     before = _digest(algorithm)
     filing = algorithm.filings.get()
-    filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER)
+    filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER, warnings_acknowledged=True)
     assert _digest(algorithm) == before
     filing.transition(FilingStatus.SUBMITTED, role=Role.EDITOR, submitted_on=dt.date(2025, 1, 6))
     filing.transition(
@@ -112,7 +112,7 @@ class TestLifecycle:
         load_demo()
         algorithm = Algorithm.objects.get(name=SEARCH)
         filing = algorithm.filings.get()
-        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER)
+        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER, warnings_acknowledged=True)
         filing.refresh_from_db()
         approved = filing.approved_version.digest
         assert snapshot.lifecycle(algorithm, approved)["final"] is True
@@ -130,7 +130,7 @@ class TestLifecycle:
         load_demo()
         algorithm = Algorithm.objects.get(name=SEARCH)
         filing = algorithm.filings.get()
-        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER)
+        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER, warnings_acknowledged=True)
         filing.transition(FilingStatus.SUBMITTED, role=Role.EDITOR)
         number = "网信算备110108823483901240078号"
         filing.transition(FilingStatus.FILED, role=Role.EDITOR, filing_number=number)

@@ -25,7 +25,7 @@ def approved(django_capture_on_commit_callbacks):
     filing = algorithm.filings.get()
     assert filing.status == FilingStatus.IN_REVIEW
     with django_capture_on_commit_callbacks(execute=True):
-        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER)
+        filing.transition(FilingStatus.APPROVED, role=Role.REVIEWER, warnings_acknowledged=True)
     filing.refresh_from_db()
     assert filing.approved_version is not None
     return filing

@@ -4,13 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.factories import (
-    AlgorithmFactory,
-    DeploymentFactory,
-    DisclosureFactory,
-    FilingFactory,
-    ProviderFactory,
-)
+from tests.factories import FilingFactory, complete_algorithm
 from workspaces.models import Role
 
 
@@ -46,15 +40,9 @@ def team(workspace, member_factory) -> Team:
 def algorithm(workspace, django_capture_on_commit_callbacks):
     # Saving versioned data registers an on-commit batch (filings.versions); run it
     # here, or a later change in the test joins this batch, which never runs.
+    # Complete data (no check errors, two open warnings): approval needs it.
     with django_capture_on_commit_callbacks(execute=True):
-        algorithm = AlgorithmFactory(
-            provider=ProviderFactory(workspace=workspace),
-            name="示例新闻推荐算法",
-            summary="根据用户兴趣推荐新闻。",
-            output_modalities=["text"],
-        )
-        DeploymentFactory(algorithm=algorithm, function_name="首页推荐")
-        DisclosureFactory(algorithm=algorithm)
+        algorithm = complete_algorithm(workspace=workspace, name="示例新闻推荐算法")
     return algorithm
 
 

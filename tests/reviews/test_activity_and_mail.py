@@ -10,6 +10,7 @@ from filings.models import Activity
 from reviews import notifications, services
 from reviews.models import Notification
 from reviews.tasks import send_notification
+from tests.reviews.helpers import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -125,13 +126,13 @@ def test_a_comment_mails_the_thread_and_the_requester_but_not_its_author(
 def test_a_decision_mails_the_requester(requested, team, django_capture_on_commit_callbacks):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(review_request=requested, by=team.reviewer, verdict="approve")
+        decide(review_request=requested, by=team.reviewer, verdict="approve")
     assert _to(mail.outbox) == [team.editor.email]
     assert "rita approved" in mail.outbox[0].subject
     assert "Approvals so far: 1 of 2 needed." in mail.outbox[0].body
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(
+        decide(
             review_request=requested,
             by=team.reviewer2,
             verdict="request_changes",

@@ -98,7 +98,9 @@ class TestThreads:
         assert Activity.objects.get(verb=Activity.Verb.COMMENTED).data["thread"] == thread.pk
 
     def test_the_page_shows_the_anchor_as_the_fields_label(self, client, filing, team):
-        services.thread_create(filing=filing, by=team.reviewer, anchor=FUNCTION, body="名称太长。")
+        thread = services.thread_create(
+            filing=filing, by=team.reviewer, anchor=FUNCTION, body="名称太长。"
+        )
         client.force_login(team.editor)
         body = client.get(
             reverse("reviews:review", args=[filing.workspace.slug, filing.pk]),
@@ -108,7 +110,8 @@ class TestThreads:
         wizard = reverse(
             "filings:wizard", args=[filing.workspace.slug, filing.algorithm_id, "products"]
         )
-        assert f'href="{wizard}"' in body
+        # The link lands on the thread beside its field.
+        assert f'href="{wizard}#thread-{thread.pk}"' in body
 
     def test_an_anchor_that_is_not_a_field_is_refused(self, client, filing, team):
         client.force_login(team.reviewer)

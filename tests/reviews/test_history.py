@@ -14,6 +14,7 @@ from filings.models import SnapshotVersion
 from reviews import services
 from tests.factories import AlgorithmFactory
 from tests.filings.test_attachments import PDF
+from tests.reviews.helpers import decide
 from workdays.deadlines import filing_deadline
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +68,13 @@ class TestVersions:
         self, client, team, algorithm, role, django_capture_on_commit_callbacks
     ):
         provider = algorithm.provider
-        provider.officer_mobile = "13800138000"
+        provider.officer_mobile = "13912345678"  # was 13800138000
         with django_capture_on_commit_callbacks(execute=True):
             provider.save()
         client.force_login(team.by_role(role))
         body = _history(client, algorithm)
         assert 'data-pointer="/snapshot/providers/0/security_officer/mobile"' in body
+        assert "139****5678" in body and "13912345678" not in body
         assert "138****8000" in body and "13800138000" not in body
 
     def test_any_two_versions_compare(self, client, team, edited):
@@ -100,7 +102,7 @@ class TestVersions:
             request = services.review_request_create(
                 filing=filing, by=team.editor, reviewers=[team.reviewer]
             )
-            services.decision_record(review_request=request, by=team.reviewer, verdict="approve")
+            decide(review_request=request, by=team.reviewer, verdict="approve")
         filing.refresh_from_db()
         approved = filing.approved_version
         algorithm.usage_scenario = "批准后补充的使用场景。"
@@ -149,18 +151,18 @@ class TestChangeFilingDue:
     def test_a_change_after_filing_is_due_10_working_days_after_it(
         self, algorithm, filed, django_capture_on_commit_callbacks
     ):
-        version = _edit(algorithm, django_capture_on_commit_callbacks, summary="变更后的简介。")
+        version = _edit(algorithm, django_capture_on_commit_callbacks, name="变更后的推荐算法")
         _at(version, dt.date(2025, 3, 3))
         due, deadline, changes = services.change_due(algorithm)
         assert due is True
         assert deadline == filing_deadline("change", dt.date(2025, 3, 3))
         assert deadline.due == dt.date(2025, 3, 17)
-        assert [c.pointer for c in changes] == [f"{BASE}/summary"]
+        assert [c.pointer for c in changes] == [f"{BASE}/name"]
 
     def test_the_clock_starts_at_the_first_of_several_changes(
         self, algorithm, filed, django_capture_on_commit_callbacks
     ):
-        first = _edit(algorithm, django_capture_on_commit_callbacks, summary="第一次变更。")
+        first = _edit(algorithm, django_capture_on_commit_callbacks, name="第一次变更的算法")
         second = _edit(algorithm, django_capture_on_commit_callbacks, strategy="第二次变更。")
         _at(first, dt.date(2025, 3, 3))
         _at(second, dt.date(2025, 3, 20))
@@ -171,9 +173,9 @@ class TestChangeFilingDue:
     def test_a_change_undone_does_not_start_the_clock(
         self, algorithm, filed, django_capture_on_commit_callbacks
     ):
-        original = algorithm.summary
-        first = _edit(algorithm, django_capture_on_commit_callbacks, summary="临时修改。")
-        back = _edit(algorithm, django_capture_on_commit_callbacks, summary=original)
+        original = algorithm.name
+        first = _edit(algorithm, django_capture_on_commit_callbacks, name="临时修改的算法")
+        back = _edit(algorithm, django_capture_on_commit_callbacks, name=original)
         assert back.digest == filed.filed_version.digest
         assert services.change_due(algorithm) == (False, None, [])
         again = _edit(algorithm, django_capture_on_commit_callbacks, strategy="真正的变更。")
@@ -186,14 +188,14 @@ class TestChangeFilingDue:
     def test_a_cancelled_filing_asks_for_no_change_filing(
         self, algorithm, filed, team, django_capture_on_commit_callbacks
     ):
-        _edit(algorithm, django_capture_on_commit_callbacks, summary="变更后的简介。")
+        _edit(algorithm, django_capture_on_commit_callbacks, strategy="变更后的策略。")
         filed.transition(S.CANCELLED, role="editor", by=team.editor)
         assert services.change_due(algorithm)[0] is False
 
     def test_the_history_and_algorithm_pages_say_so_with_the_deadline(
         self, client, team, algorithm, filed, django_capture_on_commit_callbacks
     ):
-        version = _edit(algorithm, django_capture_on_commit_callbacks, summary="变更后的简介。")
+        version = _edit(algorithm, django_capture_on_commit_callbacks, strategy="变更后的策略。")
         _at(version, dt.date(2025, 3, 3))
         client.force_login(team.viewer)
         body = _history(client, algorithm)

@@ -7,6 +7,7 @@ from filings.choices import FilingStatus as S
 from filings.models import Activity, InvalidTransition
 from reviews import services
 from reviews.models import Decision, ReviewRequest, ReviewSettings
+from tests.reviews.helpers import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -71,9 +72,7 @@ class TestRequestReview:
 
     def test_after_changes_requested_review_is_requested_again_in_a_new_round(self, filing, team):
         first = _request(filing, team)
-        services.decision_record(
-            review_request=first, by=team.reviewer, verdict=CHANGES, note="请补充数据来源。"
-        )
+        decide(review_request=first, by=team.reviewer, verdict=CHANGES, note="请补充数据来源。")
         assert _status(filing) == S.CHANGES_REQUESTED
         second = _request(filing, team, team.reviewer)
         first.refresh_from_db()
@@ -91,10 +90,10 @@ class TestRequestReview:
 class TestDecisions:
     def test_every_requested_reviewer_must_approve_by_default(self, filing, team):
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         assert _status(filing) == S.IN_REVIEW
         assert request.is_open
-        services.decision_record(review_request=request, by=team.reviewer2, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer2, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
         request.refresh_from_db()
         assert not request.is_open
@@ -109,33 +108,29 @@ class TestDecisions:
     def test_a_workspace_threshold_approves_with_fewer(self, filing, team, workspace):
         ReviewSettings.objects.create(workspace=workspace, required_approvals=1)
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer2, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer2, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
 
     def test_a_threshold_above_the_reviewers_asked_needs_them_all(self, filing, team, workspace):
         ReviewSettings.objects.create(workspace=workspace, required_approvals=5)
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         assert _status(filing) == S.IN_REVIEW
-        services.decision_record(review_request=request, by=team.reviewer2, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer2, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
 
     def test_one_request_for_changes_sends_it_back(self, filing, team):
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
-        services.decision_record(
-            review_request=request, by=team.reviewer2, verdict=CHANGES, note="摘要太短。"
-        )
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer2, verdict=CHANGES, note="摘要太短。")
         assert _status(filing) == S.CHANGES_REQUESTED
         activity = Activity.objects.get(verb=Activity.Verb.CHANGES_REQUESTED)
         assert activity.actor == team.reviewer2 and activity.detail == "摘要太短。"
 
     def test_a_new_decision_replaces_the_reviewers_earlier_one(self, filing, team):
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
-        services.decision_record(
-            review_request=request, by=team.reviewer, verdict=CHANGES, note="再看了一遍。"
-        )
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=CHANGES, note="再看了一遍。")
         decisions = Decision.objects.filter(review_request=request, reviewer=team.reviewer)
         assert decisions.count() == 2
         assert decisions.get(current=True).verdict == CHANGES
@@ -144,13 +139,13 @@ class TestDecisions:
         self, filing, team, algorithm, django_capture_on_commit_callbacks
     ):
         request = _request(filing, team)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         algorithm.summary = "审核期间修改的简介。"
         with django_capture_on_commit_callbacks(execute=True):
             algorithm.save()
-        services.decision_record(review_request=request, by=team.reviewer2, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer2, verdict=APPROVE)
         assert _status(filing) == S.IN_REVIEW  # the first approval was of the old summary
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
         assert (
             filing.approved_version.data["snapshot"]["providers"][0]["algorithms"][0]["summary"]
@@ -161,39 +156,39 @@ class TestDecisions:
     def test_editors_and_viewers_do_not_decide(self, filing, team, role):
         request = _request(filing, team)
         with pytest.raises(PermissionDenied):
-            services.decision_record(review_request=request, by=team.by_role(role), verdict=APPROVE)
+            decide(review_request=request, by=team.by_role(role), verdict=APPROVE)
         assert _status(filing) == S.IN_REVIEW
 
     def test_an_owner_decides_when_asked(self, filing, team):
         request = _request(filing, team, team.owner)
-        services.decision_record(review_request=request, by=team.owner, verdict=APPROVE)
+        decide(review_request=request, by=team.owner, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
 
     def test_a_reviewer_who_was_not_asked_does_not_decide(self, filing, team):
         request = _request(filing, team, team.reviewer)
         with pytest.raises(PermissionDenied):
-            services.decision_record(review_request=request, by=team.reviewer2, verdict=APPROVE)
+            decide(review_request=request, by=team.reviewer2, verdict=APPROVE)
         with pytest.raises(PermissionDenied):
-            services.decision_record(review_request=request, by=team.owner, verdict=APPROVE)
+            decide(review_request=request, by=team.owner, verdict=APPROVE)
 
     def test_a_reviewer_whose_role_was_lowered_does_not_decide(self, filing, team, workspace):
         request = _request(filing, team, team.reviewer)
         workspace.memberships.filter(user=team.reviewer).update(role="viewer")
         with pytest.raises(PermissionDenied):
-            services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+            decide(review_request=request, by=team.reviewer, verdict=APPROVE)
 
     def test_a_closed_round_takes_no_decision(self, filing, team):
         request = _request(filing, team, team.reviewer)
-        services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+        decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         with pytest.raises(InvalidTransition):
-            services.decision_record(review_request=request, by=team.reviewer, verdict=CHANGES)
+            decide(review_request=request, by=team.reviewer, verdict=CHANGES)
         assert _status(filing) == S.APPROVED
 
     def test_a_round_of_a_filing_withdrawn_from_review_takes_no_decision(self, filing, team):
         request = _request(filing, team, team.reviewer)
         filing.transition(S.DRAFT, role="editor", by=team.editor)
         with pytest.raises(InvalidTransition):
-            services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+            decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         assert _status(filing) == S.DRAFT
 
 
@@ -203,7 +198,7 @@ class TestApprovalWithdrawn:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             request = _request(filing, team, team.reviewer)
-            services.decision_record(review_request=request, by=team.reviewer, verdict=APPROVE)
+            decide(review_request=request, by=team.reviewer, verdict=APPROVE)
         assert _status(filing) == S.APPROVED
         algorithm.summary = "批准后修改的简介。"
         with django_capture_on_commit_callbacks(execute=True):
@@ -219,4 +214,5 @@ class TestApprovalWithdrawn:
             body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
             assert 'data-verb="approval_withdrawn"' in body
             assert "approval withdrawn" in body
-            assert "summary" in body
+            # The field by its label in the reader's language, not its key.
+            assert "changed after it: Summary." in body

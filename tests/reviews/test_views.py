@@ -12,6 +12,7 @@ from filings.choices import FilingStatus as S
 from reviews import services
 from reviews.models import CommentThread, Decision, ReviewSettings
 from tests.factories import FilingFactory
+from tests.reviews.helpers import decide, seen
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +131,15 @@ def prepare(filing, team):
     return make
 
 
+def _post_data(action: Action, team, filing) -> dict:
+    """What the page's form posts: a decision carries the version shown and,
+    with the checks' warnings open, the reviewer's acknowledgement of them."""
+    data = action.data(team)
+    if action.url == "reviews:decide":
+        data = {**data, "seen_digest": seen(filing), "acknowledge_warnings": "on"}
+    return data
+
+
 CASES = [
     (name, role)
     for name in ACTIONS
@@ -142,7 +152,7 @@ def test_who_may_do_what(client, filing, team, prepare, name, role):
     action = ACTIONS[name]
     url, thread = prepare(action)
     client.force_login(team.by_role(role))
-    response = client.post(url, action.data(team))
+    response = client.post(url, _post_data(action, team, filing))
     filing.refresh_from_db()
     thread.refresh_from_db()
     if role in action.allowed:
@@ -251,7 +261,7 @@ class TestReviewPage:
     def test_it_shows_reviewers_and_their_decisions(self, client, filing, team):
         _reviewed(filing, team)
         request = services.open_request(filing)
-        services.decision_record(review_request=request, by=team.reviewer, verdict="approve")
+        decide(review_request=request, by=team.reviewer, verdict="approve")
         client.force_login(team.editor)
         body = client.get(
             reverse("reviews:review", args=[filing.workspace.slug, filing.pk]),
@@ -312,7 +322,7 @@ class TestReviewPage:
 
     def test_a_decision_on_a_round_closed_meanwhile_is_explained(self, client, filing, team):
         _reviewed(filing, team)
-        services.decision_record(
+        decide(
             review_request=services.open_request(filing),
             by=team.owner,
             verdict="request_changes",
