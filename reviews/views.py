@@ -275,7 +275,12 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         filing.refresh_from_db()
         if filing.status == FilingStatus.APPROVED:
-            messages.success(request, _("Approved: this version is recorded as approved; any later change to the data withdraws the approval."))
+            messages.success(
+                request,
+                _(
+                    "Approved: this version is recorded as approved; any later change to the data withdraws the approval."
+                ),
+            )
         else:
             messages.success(
                 request, _("Recorded: %(decision)s.") % {"decision": decision.get_verdict_display()}
