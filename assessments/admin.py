@@ -48,6 +48,7 @@ class CatalogueVersionAdmin(admin.ModelAdmin):
         "loaded_at",
         "regulations",
         "areas",
+        "report_sections",
         "evidence_kinds",
     ]
 
@@ -65,6 +66,7 @@ class CatalogueItemAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["item_id", "area", "position", "active", "version"]}),
         (_("Question"), {"fields": ["question_zh", "question_en"]}),
+        (_("Statement in the report"), {"fields": ["statement_zh", "statement_en"]}),
         (_("Guidance"), {"fields": ["guidance_zh", "guidance_en"]}),
         (
             _("Evidence, basis and applicability"),

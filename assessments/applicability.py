@@ -17,10 +17,13 @@ Conditions are validated when the catalogue is loaded or edited
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from filings import generative
 from filings.choices import AlgorithmType, Role
 
 # Fact name -> its allowed values (None: a boolean fact).
@@ -35,6 +38,8 @@ FACTS: dict[str, frozenset[str] | None] = {
     "involves_workers": None,
     "consumer_pricing": None,
     "uses_third_party_models": None,
+    # I12-E: 大模型备案 vs 登记 (filings.generative.route); absent when not generative.
+    "generative_route": frozenset({"filing", "registration"}),
 }
 OPERATORS = ("all", "any", "not", "fact")
 
@@ -63,7 +68,10 @@ def algorithm_facts(document: dict, provider_index: int, algorithm_index: int) -
         # The portal asks for a role only for generation and synthesis; every
         # other filer is the service provider, which is also the model default.
         "role": algorithm.get("role") or Role.SERVICE_PROVIDER.value,
-        "generative_ai_service": algorithm.get("generative_ai_service") is True,
+        # A provider under GAI-2023 Art 22: the public-service flag, or a
+        # generation technical supporter offering the model through an API.
+        "generative_ai_service": generative.is_generative_provider(algorithm),
+        "generative_route": generative.route(algorithm),
         "deep_synthesis": algorithm_type == AlgorithmType.GENERATION_SYNTHESIS,
         "personalised": algorithm_type == AlgorithmType.PERSONALIZED_PUSH,
         "public_opinion": any(
@@ -185,3 +193,104 @@ def _fact_problems(node: dict, where: str) -> list[str]:
                 }
             )
     return problems
+
+
+# ---------------------------------------------------------------------------
+# Screening questions left unanswered (issue 12 §6): never silently "no"
+# ---------------------------------------------------------------------------
+
+# The service's screening questions, by the fact they decide: the interchange
+# paths of the answers (services[]). Any "yes" among them makes the fact true.
+SCREENING: dict[str, tuple[str, ...]] = {
+    "public_opinion": ("public_opinion_attributes", "social_mobilization"),
+    "serves_minors": ("x.serves_minors",),
+    "involves_workers": ("x.involves_workers",),
+    "consumer_pricing": ("x.consumer_pricing",),
+}
+
+# How a catalogue item or an obligation applies, given the open questions.
+APPLIES = "applies"
+PROVISIONAL = "provisional"  # 待确认: applies unless an open question is answered "no"
+DOES_NOT_APPLY = "does_not_apply"
+
+
+def _screening_value(service: dict, path: str) -> Any:
+    value: Any = service
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def unanswered_screening(service: dict) -> list[str]:
+    """The interchange paths of the service's screening questions left unanswered (null)."""
+    return [
+        path
+        for paths in SCREENING.values()
+        for path in paths
+        if _screening_value(service, path) is None
+    ]
+
+
+def unknown_facts(document: dict, provider_index: int, algorithm_index: int) -> frozenset[str]:
+    """The facts that unanswered screening questions leave open for one
+    algorithm: no service it uses answers "yes", and one leaves it unanswered.
+    `algorithm_facts` reads them as false; `applicability` as open."""
+    provider = document["providers"][provider_index]
+    algorithm = provider["algorithms"][algorithm_index]
+    facts = algorithm_facts(document, provider_index, algorithm_index)
+    services = {s.get("key"): s for s in provider.get("services") or []}
+    used = [
+        services[d["service"]]
+        for d in algorithm.get("deployments") or []
+        if d.get("service") in services
+    ]
+    return frozenset(
+        fact
+        for fact, paths in SCREENING.items()
+        if facts.get(fact) is not True
+        and any(_screening_value(s, path) is None for s in used for path in paths)
+    )
+
+
+def applicability(
+    condition: dict | None, facts: dict[str, Any], unknown: frozenset[str] | set[str] = frozenset()
+) -> str:
+    """APPLIES when `condition` holds whatever the open facts turn out to be,
+    DOES_NOT_APPLY when it holds for none of their answers, PROVISIONAL otherwise."""
+    from itertools import product
+
+    names = sorted(unknown)
+    results = {
+        evaluate(condition, {**facts, **dict(zip(names, values, strict=True))})
+        for values in product((False, True), repeat=len(names))
+    }
+    if results == {True}:
+        return APPLIES
+    if results == {False}:
+        return DOES_NOT_APPLY
+    return PROVISIONAL
+
+
+@dataclass(frozen=True)
+class CatalogueRules:
+    """What the checks (filings.checks) need of the catalogue, read once by the
+    caller (assessments.services.check_catalogue) so the checks never query."""
+
+    # (item id, applies_when, metric ids), in catalogue order
+    items: tuple[tuple[str, dict, tuple[str, ...]], ...] = ()
+    # metric id -> (comparator ">=" or "<=", threshold, unit "count" or "percent")
+    metrics: dict[str, tuple[str, Decimal, str]] = field(default_factory=dict)
+
+    def metric_passes(self, metric_id: str, value: Any) -> bool | None:
+        """Whether a measured value meets the metric's threshold (at the limit
+        passes); None when the metric is unknown or the value is not a usable number."""
+        if metric_id not in self.metrics or isinstance(value, bool):
+            return None
+        comparator, threshold, unit = self.metrics[metric_id]
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return None
+        if not number.is_finite() or number < 0 or (unit == "percent" and number > 100):
+            return None
+        return number >= threshold if comparator == ">=" else number <= threshold

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 
 def regulation_titles() -> dict[str, dict]:
-    """{code: {"zh": title, "en": title}} of the current catalogue (else of the shipped file)."""
+    """{code: {"kind", "zh": title, "en": title}} of the current catalogue (else of the shipped file)."""
     from .models import CatalogueVersion
 
     current = CatalogueVersion.current()
@@ -22,6 +22,8 @@ def regulation_titles() -> dict[str, dict]:
         regulations = read_catalogue()[0].get("regulations") or {}
     return {
         code: {
+            # regulation (cited by article) or standard (by chapter, clause, annex): documents.content.cite
+            "kind": regulation.get("kind", "regulation"),
             "zh": (regulation.get("title") or {}).get("zh", code),
             "en": (regulation.get("title") or {}).get("en", code),
         }
@@ -31,13 +33,14 @@ def regulation_titles() -> dict[str, dict]:
 
 def citations(basis: Iterable[Mapping] | Mapping | None, titles: dict | None = None) -> list[str]:
     """Each reference of `basis` (one or a list of {"regulation", "article"|"clause"}) as cited in the PDF."""
-    from documents.content import cite
+    from documents.content import cite_all
 
     if not basis:
         return []
     refs = [basis] if isinstance(basis, Mapping) else list(basis)
     titles = regulation_titles() if titles is None else titles
-    return [cite(ref, titles) for ref in refs]
+    # One citation per text, its articles or clauses joined (第七条、第九条), as the report has it.
+    return cite_all(refs, titles)
 
 
 def evidence_labels(codes, kinds: dict | None = None) -> list[str]:
@@ -49,3 +52,34 @@ def evidence_labels(codes, kinds: dict | None = None) -> list[str]:
         kinds = (current.evidence_kinds if current else None) or {}
     language = "zh" if _prefers_chinese() else "en"
     return [str((kinds.get(code) or {}).get(language) or code) for code in codes or []]
+
+
+def dated_basis(
+    basis: Iterable[Mapping] | None, regulations: Mapping, on: str | None
+) -> list[dict]:
+    """The basis as a report dated `on` (YYYY-MM-DD) cites it (I12-E).
+
+    A reference to a regulation or standard with `succeeded_by` ({"regulation",
+    "from", "clauses"}) cites the successor when the report is dated on or after
+    `from` (TC260-003 → GB/T 45654-2025 from 2025-11-01), its clause mapped by
+    `clauses` on the leading chapter ({"9": "B"}: 9.2 → B). An undated report
+    is a draft that will be dated when signed, so it cites what is in force
+    now: the successor. Pure: `regulations` is the catalogue's regulations
+    (code → entry), as the PDF context carries them.
+    """
+    out: list[dict] = []
+    for ref in basis or []:
+        ref = dict(ref)
+        succession = (regulations.get(ref.get("regulation")) or {}).get("succeeded_by")
+        if succession and (not on or str(on) >= succession.get("from", "")):
+            new = {"regulation": succession["regulation"]}
+            if "clause" in ref:
+                clause = str(ref["clause"])
+                chapter = clause.split(".", 1)[0]
+                clauses = succession.get("clauses") or {}
+                new["clause"] = clauses.get(clause) or clauses.get(chapter) or clause
+            elif "article" in ref:
+                new["article"] = ref["article"]
+            ref = new
+        out.append(ref)
+    return out

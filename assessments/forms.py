@@ -42,10 +42,12 @@ class ConclusionForm(PanelForm):
 class AnswerForm(PanelForm):
     class Meta:
         model = Answer
-        fields = ["status", "measures", "justification"]
+        fields = ["status", "measures", "justification", "rectification", "rectification_due"]
         widgets = {
             "measures": forms.Textarea(attrs={"rows": 3}),
             "justification": forms.Textarea(attrs={"rows": 2}),
+            "rectification": forms.Textarea(attrs={"rows": 2}),
+            "rectification_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         help_texts = {
             "measures": _("What is in place: systems, technical measures, where a user sees them."),
@@ -53,6 +55,10 @@ class AnswerForm(PanelForm):
                 "Needed for “Not applicable” and “Partially compliant”: why, and for a partial "
                 "answer the plan and date."
             ),
+            "rectification": _(
+                "Needed for “Non-compliant”: what will be done to close the gap (整改措施)."
+            ),
+            "rectification_due": _("Needed for “Non-compliant”: by when (整改时限)."),
         }
 
 

@@ -52,6 +52,9 @@ class Answer(WorkspaceOwned):
     status = models.CharField(_("status"), max_length=16, choices=AnswerStatus.choices, blank=True)
     measures = models.TextField(_("measures taken"), blank=True)
     justification = models.TextField(_("justification"), blank=True)
+    # 整改措施 and 整改时限 of an item that is not (fully) met.
+    rectification = models.TextField(_("rectification plan"), blank=True)
+    rectification_due = models.DateField(_("rectification deadline"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -112,6 +115,8 @@ class CatalogueVersion(models.Model):
     regulations = models.JSONField(_("regulations"), default=dict)
     areas = models.JSONField(_("areas"), default=list)
     evidence_kinds = models.JSONField(_("evidence kinds"), default=dict)
+    # The headings of the report's 四、风险防控情况, which the areas map onto.
+    report_sections = models.JSONField(_("report sections"), default=list)
 
     class Meta:
         ordering = ["-loaded_at", "-pk"]
@@ -172,6 +177,9 @@ class CatalogueItem(models.Model):
     position = models.PositiveIntegerField(pgettext_lazy("order in a list", "position"), default=0)
     question_zh = models.TextField(_("question (Chinese)"))
     question_en = models.TextField(_("question (English)"))
+    # What the report says when the item is met: "本单位已…。" (catalogue.statement_problems).
+    statement_zh = models.TextField(_("statement (Chinese)"), blank=True)
+    statement_en = models.TextField(_("statement (English)"), blank=True)
     guidance_zh = models.TextField(_("guidance (Chinese)"), blank=True)
     guidance_en = models.TextField(_("guidance (English)"), blank=True)
     evidence = models.JSONField(
@@ -232,6 +240,7 @@ class CatalogueItem(models.Model):
             basis_problems,
             evidence_problems,
             metric_ref_problems,
+            statement_problems,
         )
 
         # A cleared field in the admin arrives as None: it means "always" / "none".
@@ -247,6 +256,16 @@ class CatalogueItem(models.Model):
                 "basis": basis_problems(self.basis, vocabulary),
                 "applies_when": condition_problems(self.applies_when),
                 "metrics": metric_ref_problems(self.metrics, vocabulary),
+                "statement_zh": [
+                    p
+                    for p in statement_problems({"zh": self.statement_zh, "en": self.statement_en})
+                    if ".en" not in p
+                ],
+                "statement_en": [
+                    p
+                    for p in statement_problems({"zh": self.statement_zh, "en": self.statement_en})
+                    if ".en" in p
+                ],
             }
         )
 

@@ -16,7 +16,14 @@ from typing import Any
 
 from filings.models import Algorithm
 
-from .applicability import algorithm_document, algorithm_facts, evaluate
+from .applicability import (
+    DOES_NOT_APPLY,
+    PROVISIONAL,
+    algorithm_document,
+    algorithm_facts,
+    applicability,
+    unknown_facts,
+)
 from .catalogue import ensure_loaded
 from .models import Answer, CatalogueItem, Metric
 
@@ -24,14 +31,23 @@ from .models import Answer, CatalogueItem, Metric
 def applicable_items(
     document: dict, provider_index: int, algorithm_index: int
 ) -> list[CatalogueItem]:
-    """The active catalogue items that apply to one algorithm of an interchange document."""
+    """The active catalogue items that apply to one algorithm of an interchange document.
+
+    Items that an unanswered screening question would bring in apply
+    provisionally (待确认): they are listed, with `item.provisional` true, and
+    drop out only once the question is answered "no" (issue 12 §6). The
+    report lists them too; the screening check's error blocks its approval.
+    """
     ensure_loaded()
     facts = algorithm_facts(document, provider_index, algorithm_index)
-    return [
-        item
-        for item in CatalogueItem.objects.filter(active=True).order_by("position", "item_id")
-        if evaluate(item.applies_when, facts)
-    ]
+    unknown = unknown_facts(document, provider_index, algorithm_index)
+    items = []
+    for item in CatalogueItem.objects.filter(active=True).order_by("position", "item_id"):
+        applies = applicability(item.applies_when, facts, unknown)
+        if applies != DOES_NOT_APPLY:
+            item.provisional = applies == PROVISIONAL
+            items.append(item)
+    return items
 
 
 @dataclass
@@ -43,6 +59,11 @@ class StatusRow:
     @property
     def area(self) -> str | None:
         return self.item.area if self.item else None
+
+    @property
+    def provisional(self) -> bool:
+        """Applies only until an open screening question is answered "no" (待确认)."""
+        return bool(getattr(self.item, "provisional", False))
 
     @property
     def status(self) -> str | None:
@@ -163,7 +184,8 @@ def suggested_conclusion(summary: Summary, algorithm_name: str) -> str:
     )
     unanswered = summary.applicable - summary.answered
     if unanswered:
-        text += f"，尚有{unanswered}项未评估"
+        # No conclusion without an assessment (filings.checks conclusion_unsupported).
+        return text + f"，尚有{unanswered}项未评估。全部适用事项评估完成后，再对安全风险作出结论。"
     if summary.gaps:
         text += (
             "。针对部分符合和不符合的事项，已制定整改措施并明确完成时限，整改完成前采取相应的临时防范措施。"
@@ -435,3 +457,19 @@ def save_dict_panel(
         },
         keep_mine_base=_base(keep_mine),
     )
+
+
+def check_catalogue():
+    """The catalogue as the checks read it (applicability.CatalogueRules): the
+    active items with their conditions and metrics, and the metric thresholds."""
+    from .applicability import CatalogueRules
+
+    ensure_loaded()
+    items = tuple(
+        (item.item_id, item.applies_when or {}, tuple(item.metrics or ()))
+        for item in CatalogueItem.objects.filter(active=True).order_by("position", "item_id")
+    )
+    metrics = {
+        m.metric_id: (m.comparator, m.threshold, m.unit) for m in Metric.objects.filter(active=True)
+    }
+    return CatalogueRules(items=items, metrics=metrics)

@@ -20,6 +20,8 @@ from django.utils import translation
 from filings import choices
 from filings.copysheet import copy_sheet
 
+from . import package
+
 # A field longer than this is cut, with a visible note: the CAC's fields are
 # a few hundred to a few thousand characters, and an unbounded text would
 # only make the worker slow.
@@ -77,6 +79,11 @@ VERBATIM_KEYS = frozenset(
         "hash",
         "hash12",
         "digest",
+        # documents.package: attachment digests and the image URLs made of them.
+        "sha256",
+        "sha12",
+        "src",
+        "item",
     }
 )
 
@@ -183,22 +190,85 @@ def chinese_number(n: int) -> str:
     return out
 
 
+_CHAPTER = re.compile(r"^\d+$")
+_ANNEX = re.compile(r"^[A-Z]$")
+
+
+def _kind(ref: dict, regulations: dict) -> str:
+    """The kind of text cited: "regulation" (by article) or "standard" (by chapter, clause, annex):
+    the regulation's kind in the catalogue, else what the reference carries."""
+    kind = (regulations.get(ref.get("regulation", "")) or {}).get("kind")
+    if kind in ("regulation", "standard"):
+        return kind
+    return "regulation" if ref.get("article") is not None else "standard"
+
+
+def _clause_zh(clause: str) -> str:
+    """A standard's division as GB/T 1.1 names it: 5 → 第5章, E → 附录E, 5.3 → 第5.3条, A.1 → 附录A.1."""
+    if _CHAPTER.match(clause):
+        return f"第{clause}章"
+    if _ANNEX.match(clause) or clause[:1].isalpha():
+        return f"附录{clause}"
+    return f"第{clause}条"
+
+
 def cite(ref: dict, regulations: dict) -> str:
-    """《互联网信息服务算法推荐管理规定》第十七条, or a standard's clause."""
+    """One legal basis as the report cites it, by the kind of text cited:
+    《互联网信息服务算法推荐管理规定》第十七条 (an article of a regulation);
+    《网络安全技术 人工智能生成合成内容标识方法（GB 45438-2025）》附录E,
+    《生成式人工智能服务安全基本要求（TC260-003-2024）》第5章 or 第5.3条 (a standard).
+    The one formatter of a citation: the pages use it through {% cite %}."""
     code = ref.get("regulation", "")
     title = (regulations.get(code) or {}).get("zh") or code
-    if ref.get("article") is not None:
-        return f"《{title}》第{chinese_number(int(ref['article']))}条"
-    if ref.get("clause"):
-        return f"《{title}》第{ref['clause']}条"
-    return f"《{title}》"
+    return f"《{title}》{_division_zh(ref, regulations)}"
 
 
-def cite_en(ref: dict) -> str:
+def _division_zh(ref: dict, regulations: dict) -> str:
+    """第十七条 / 第5章 / 附录E / 第5.3条, or "" for the whole text."""
+    article, clause = ref.get("article"), ref.get("clause")
+    if _kind(ref, regulations) == "regulation":
+        if article is not None:
+            return f"第{chinese_number(int(article))}条"
+        return f"第{clause}条" if clause else ""
+    division = str(clause if clause else article or "")
+    return _clause_zh(division) if division else ""
+
+
+def cite_all(refs: list[dict], regulations: dict) -> list[str]:
+    """A basis as a lawyer writes it: one citation per text, its divisions joined in order
+    (《具有舆论属性…安全评估规定》第三条、第六条、第七条), each worded as `cite` words it."""
+    order: list[str] = []
+    divisions: dict[str, list[str]] = {}
+    for ref in refs or []:
+        code = ref.get("regulation", "")
+        if code not in divisions:
+            order.append(code)
+            divisions[code] = []
+        division = _division_zh(ref, regulations)
+        if division and division not in divisions[code]:
+            divisions[code].append(division)
+    return [
+        f"《{(regulations.get(code) or {}).get('zh') or code}》{'、'.join(divisions[code])}"
+        for code in order
+    ]
+
+
+def cite_en(ref: dict, regulations: dict | None = None) -> str:
+    """ARS-2021 Art. 17; GB-45438 Annex E; TC260-003 ch. 5 / cl. 5.3."""
     code = ref.get("regulation", "")
-    if ref.get("article") is not None:
-        return f"{code} Art. {ref['article']}"
-    return f"{code} cl. {ref.get('clause', '')}".strip()
+    article, clause = ref.get("article"), ref.get("clause")
+    if _kind(ref, regulations or {}) == "regulation":
+        if article is not None:
+            return f"{code} Art. {article}"
+        return f"{code} Art. {clause}" if clause else code
+    division = str(clause if clause else article or "")
+    if not division:
+        return code
+    if _CHAPTER.match(division):
+        return f"{code} ch. {division}"
+    if division[:1].isalpha():
+        return f"{code} Annex {division}"
+    return f"{code} cl. {division}"
 
 
 # ---------------------------------------------------------------------------
@@ -292,48 +362,168 @@ def _answers(algorithm: dict) -> dict[str, dict]:
     }
 
 
+# The report states each item as a filer would sign it: the catalogue's statement
+# ("本单位已…。", assessments.catalogue.statement_problems) when it is met, and the
+# same requirement, named as such, when it is met in part, not met, or does not apply.
+STATEMENT_PREFIX_ZH = "本单位已"
+STATEMENT_PREFIX_EN = "The provider has "
+# By status: (opening, label of the measures, label of the justification), zh then en.
+_PROSE = {
+    "compliant": ("{statement}", "具体措施", "说明"),
+    "partial": ("本单位已部分落实以下要求，尚存差距：{requirement}。", "已采取的措施", "差距"),
+    "non_compliant": ("本单位尚未落实以下要求：{requirement}。", "已采取的措施", "差距"),
+    "not_applicable": ("以下要求不适用于本算法：{requirement}。", "补充说明", "不适用的理由"),
+    "unanswered": ("本项尚未评估：{requirement}。", "措施", "说明"),
+}
+_PROSE_EN = {
+    "compliant": ("{statement}", "Measures", "Note"),
+    "partial": ("Partly met, with gaps: {requirement}.", "Measures taken", "Gap"),
+    "non_compliant": ("Not yet met: {requirement}.", "Measures taken", "Gap"),
+    "not_applicable": ("Does not apply to this algorithm: {requirement}.", "Note", "Reason"),
+    "unanswered": ("Not yet assessed: {requirement}.", "Measures", "Note"),
+}
+
+
+def _requirement_zh(item: dict) -> str:
+    """The statement without "本单位已" and its full stop: 建立健全算法安全管理制度…"""
+    statement = (item.get("statement_zh") or "").strip()
+    if statement.startswith(STATEMENT_PREFIX_ZH):
+        return statement[len(STATEMENT_PREFIX_ZH) :].rstrip("。")
+    # A catalogue loaded before statements existed: the question, without its asking.
+    return (item.get("question_zh") or item.get("id") or "").replace("是否", "").rstrip("？?")
+
+
+def _requirement_en(item: dict) -> str:
+    statement = (item.get("statement_en") or "").strip()
+    if statement.startswith(STATEMENT_PREFIX_EN):
+        return statement[len(STATEMENT_PREFIX_EN) :].rstrip(".")
+    return (item.get("question_en") or item.get("id") or "").rstrip("?")
+
+
+def _dated(item: dict, context: dict) -> list[dict]:
+    from assessments.citations import dated_basis
+
+    return dated_basis(
+        item.get("basis"), context.get("regulations") or {}, context.get("report_date")
+    )
+
+
 def _item_row(item: dict, answer: dict | None, number: int, context: dict) -> dict:
     regulations = context.get("regulations") or {}
-    status = (answer or {}).get("status") or ""
+    answer = answer or {}
+    status = answer.get("status") or ""
+    key = status if status in _PROSE else "unanswered"
+    requirement_zh, requirement_en = _requirement_zh(item), _requirement_en(item)
+    fallback_zh = f"本单位已落实以下要求：{requirement_zh}。"
+    statement_zh = (item.get("statement_zh") or "").strip() or fallback_zh
+    statement_en = (item.get("statement_en") or "").strip() or f"Met: {requirement_en}."
+    opening, measures_label, justification_label = _PROSE[key]
+    opening_en, measures_label_en, justification_label_en = _PROSE_EN[key]
+    extra = answer.get("x") or {}
+    rectification = extra.get("rectification") or answer.get("rectification") or ""
+    due = extra.get("rectification_due") or answer.get("rectification_due") or ""
     return {
         "number": number,
         "id": item["id"],
         "area": item.get("area") or "",
         "question_zh": item.get("question_zh") or "",
         "question_en": item.get("question_en") or "",
-        "status": status or "unanswered",
+        "requirement_zh": requirement_zh,
+        "requirement_en": requirement_en,
+        "prose_zh": opening.format(statement=statement_zh, requirement=requirement_zh),
+        "prose_en": opening_en.format(statement=statement_en, requirement=requirement_en),
+        "measures_label": measures_label,
+        "measures_label_en": measures_label_en,
+        "justification_label": justification_label,
+        "justification_label_en": justification_label_en,
+        "status": key,
         "status_zh": choice(choices.AnswerStatus, status) if status else "未评估",
         "status_en": choice(choices.AnswerStatus, status, language="en")
         if status
         else "Not assessed",
-        "measures": (answer or {}).get("measures") or "",
-        "justification": (answer or {}).get("justification") or "",
-        "citations": [cite(ref, regulations) for ref in item.get("basis") or []],
-        "citations_en": [cite_en(ref) for ref in item.get("basis") or []],
+        "measures": answer.get("measures") or "",
+        "justification": answer.get("justification") or "",
+        # 部分符合 / 不符合: the plan and its deadline (shown as missing when absent).
+        "needs_rectification": key in ("partial", "non_compliant"),
+        "rectification": rectification,
+        "rectification_due": date_zh(due) if due else "",
+        # TC260-003 or GB/T 45654-2025 by the report's date (I12-E).
+        "citations": cite_all(_dated(item, context), regulations),
+        "citations_en": [cite_en(ref, regulations) for ref in _dated(item, context)],
+        # The numbers of the figures that show this item's evidence (set by `build`).
+        "figures": [],
     }
 
 
-def _report(provider: dict, algorithm: dict, services: list[dict], context: dict) -> dict:
-    assessment = algorithm.get("assessment") or {}
-    answers = _answers(algorithm)
+def _sections(rows: list[dict], context: dict) -> list[dict]:
+    """四、风险防控情况 under the template's headings (the catalogue's report_sections, each
+    area mapped onto one), every heading shown; within a heading, the items by area.
+    An item whose area maps onto no heading is listed under 其他评估事项, never dropped."""
     areas_ctx = context.get("areas") or {}
-    areas: list[dict] = []
-    rows: list[dict] = []
-    for item in context.get("items") or []:
-        row = _item_row(item, answers.get(item["id"]), len(rows) + 1, context)
-        rows.append(row)
-        if not areas or areas[-1]["code"] != item.get("area"):
-            label = areas_ctx.get(item.get("area")) or {}
-            areas.append(
+    area_sections = context.get("area_sections") or {}
+    declared = context.get("report_sections") or []
+    sections = [
+        {
+            "code": s.get("code"),
+            "title_zh": s.get("zh") or s.get("code") or "",
+            "title_en": s.get("en") or "",
+            "areas": [],
+            "count": 0,
+        }
+        for s in declared
+    ]
+    by_code = {s["code"]: s for s in sections}
+    for row in rows:
+        section = by_code.get(area_sections.get(row["area"]))
+        if section is None:
+            # A context gathered before the headings existed lists its areas as before.
+            code = "other" if declared else f"area:{row['area']}"
+            section = by_code.get(code)
+            if section is None:
+                label = areas_ctx.get(row["area"]) or {}
+                section = {
+                    "code": code,
+                    "title_zh": "其他评估事项" if declared else label.get("zh") or row["area"],
+                    "title_en": "Other items" if declared else label.get("en") or "",
+                    "areas": [],
+                    "count": 0,
+                }
+                sections.append(section)
+                by_code[code] = section
+        if not section["areas"] or section["areas"][-1]["code"] != row["area"]:
+            label = areas_ctx.get(row["area"]) or {}
+            section["areas"].append(
                 {
-                    "code": item.get("area"),
-                    "number": chinese_number(len(areas) + 1),
-                    "label_zh": label.get("zh") or item.get("area") or "",
+                    "code": row["area"],
+                    "label_zh": label.get("zh") or row["area"],
                     "label_en": label.get("en") or "",
                     "items": [],
                 }
             )
-        areas[-1]["items"].append(row)
+        section["areas"][-1]["items"].append(row)
+        section["count"] += 1
+    for i, section in enumerate(sections):
+        section["number"] = chinese_number(i + 1)
+        # One area alone under a heading needs no sub-heading of its own.
+        section["show_areas"] = len(section["areas"]) > 1
+    return sections
+
+
+def _report(provider: dict, algorithm: dict, services: list[dict], context: dict) -> dict:
+    assessment = algorithm.get("assessment") or {}
+    context = {**context, "report_date": assessment.get("report_date")}
+    answers = _answers(algorithm)
+    # Numbered in the order of the headings (documents.gather sorts the items so).
+    order = {s.get("code"): i for i, s in enumerate(context.get("report_sections") or [])}
+    area_sections = context.get("area_sections") or {}
+    items = sorted(
+        context.get("items") or [],
+        key=lambda i: order.get(area_sections.get(i.get("area")), len(order)),
+    )
+    rows: list[dict] = []
+    for item in items:
+        rows.append(_item_row(item, answers.get(item["id"]), len(rows) + 1, context))
+    sections = _sections(rows, context)
     counts = {code: 0 for code in choices.AnswerStatus.values}
     for row in rows:
         if row["status"] in counts:
@@ -425,7 +615,8 @@ def _report(provider: dict, algorithm: dict, services: list[dict], context: dict
             }
             for r in risks
         ],
-        "areas": areas,
+        "sections": sections,
+        "rows": rows,
         "applicable": len(rows),
         "answered": len(rows) - unanswered,
         "unanswered": unanswered,
@@ -530,7 +721,7 @@ def build(snapshot: dict, context: dict, *, snapshot_hash: str) -> dict:
     ):
         algorithm_type += f"（{choice(choices.Role, algorithm.get('role'))}）"
     disclosure = algorithm.get("disclosure") or {}
-    return {
+    result = {
         "hash": snapshot_hash,
         "hash12": snapshot_hash[:12],
         "version": context.get("version") or 1,
@@ -580,4 +771,15 @@ def build(snapshot: dict, context: dict, *, snapshot_hash: str) -> dict:
         "form": _form(snapshot, filing),
         "report": _report(provider, algorithm, services, context),
         "responsibility": _responsibility(provider),
+        # documents.package: the materials contents page, the embedded images, the letters.
+        "materials": package.materials(context),
+        "figures": package.figures(context),
+        "letters": package.letters(provider, algorithm, context),
     }
+    # Each item's prose refers to the figures that show its evidence (见图3、图4).
+    numbers: dict[str, list[int]] = {}
+    for figure in (result.get("figures") or {}).get("evidence") or []:
+        numbers.setdefault(figure.get("item"), []).append(figure.get("number"))
+    for row in result["report"]["rows"]:
+        row["figures"] = numbers.get(row["id"], [])
+    return result

@@ -7,3 +7,23 @@ from .models import DocumentKind
 class GenerateForm(forms.Form):
     document = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
     bilingual = forms.BooleanField(label=_("With English labels"), required=False)
+
+
+class DocumentTextForm(forms.Form):
+    """The wording of a letter; placeholders are checked by documents.texts."""
+
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 16, "lang": "zh-Hans"}),
+        required=False,
+        max_length=10_000,
+    )
+    reset = forms.BooleanField(label=_("Restore the default text"), required=False)
+
+    def clean_text(self):
+        from . import texts
+
+        value = self.cleaned_data.get("text") or ""
+        if not value.strip():
+            return ""
+        return texts.validate(value)

@@ -22,6 +22,8 @@ def _item(item: CatalogueItem) -> dict:
         "area": item.area,
         "question_zh": item.question_zh,
         "question_en": item.question_en,
+        "statement_zh": item.statement_zh,
+        "statement_en": item.statement_en,
         "basis": list(item.basis or []),
     }
 
@@ -65,25 +67,53 @@ def gather(snapshot: dict) -> dict:
             )
     regulations = {}
     areas = {}
+    area_sections: dict[str, str] = {}
+    report_sections: list[dict] = []
     if version is not None:
         for code, regulation in (version.regulations or {}).items():
             regulations[code] = {
                 "kind": regulation.get("kind", "regulation"),
                 "zh": (regulation.get("title") or {}).get("zh", code),
                 "en": (regulation.get("title") or {}).get("en", code),
+                # I12-E: the report cites the successor from its date (citations.dated_basis).
+                **(
+                    {"succeeded_by": regulation["succeeded_by"]}
+                    if regulation.get("succeeded_by")
+                    else {}
+                ),
             }
         for area in version.areas or []:
             areas[area["code"]] = dict(area.get("label") or {})
+            if area.get("report_section"):
+                area_sections[area["code"]] = area["report_section"]
+        report_sections = [
+            {"code": s["code"], **dict(s.get("title") or {})} for s in version.report_sections or []
+        ]
+    # The report lists the items under the template's headings (四、风险防控情况), in the
+    # order of those headings and, within one, of the catalogue; items are numbered in
+    # this order everywhere (the report, its figure captions).
+    order = {s["code"]: i for i, s in enumerate(report_sections)}
+    items = sorted(items, key=lambda i: order.get(area_sections.get(i.area), len(order)))
     return {
         "format": CONTEXT_FORMAT,
         "catalogue_version": version.version if version else "",
         "regulations": regulations,
         "areas": areas,
+        "area_sections": area_sections,
+        "report_sections": report_sections,
         "items": [_item(item) for item in items],
         "inactive_items": [
             _item(others[i])
             if i in others
-            else {"id": i, "area": "", "question_zh": "", "question_en": "", "basis": []}
+            else {
+                "id": i,
+                "area": "",
+                "question_zh": "",
+                "question_en": "",
+                "statement_zh": "",
+                "statement_en": "",
+                "basis": [],
+            }
             for i in answered
             if i and i not in applicable
         ],

@@ -24,6 +24,8 @@ class DocumentKind(models.TextChoices):
     REPORT = "report", _("Algorithm security self-assessment report")
     DISCLOSURE = "disclosure", _("Content for public disclosure")
     RESPONSIBILITY = "responsibility", _("Implementation of algorithm security responsibility")
+    COMMITMENT = "commitment", _("Algorithm filing commitment letter")
+    OFFICER_PROOF = "officer_proof", _("Security officer employment proof")
     PACKAGE = "package", _("Complete filing package")
 
 
@@ -33,6 +35,8 @@ TITLES_ZH = {
     DocumentKind.REPORT: "算法安全自评估报告",
     DocumentKind.DISCLOSURE: "拟公示内容",
     DocumentKind.RESPONSIBILITY: "落实算法安全主体责任基本情况",
+    DocumentKind.COMMITMENT: "算法备案承诺书",
+    DocumentKind.OFFICER_PROOF: "算法安全责任人工作证明",
     DocumentKind.PACKAGE: "算法备案材料",
 }
 
@@ -92,6 +96,11 @@ class DocumentJob(WorkspaceOwned):
     # What the snapshot lacks (catalogue texts, regulation titles), gathered once
     # by the worker before it renders, so that a re-run renders the same thing.
     context = models.JSONField(_("render context"), default=dict, blank=True)
+    # What the document prints beyond the version, as at the request: the workspace's
+    # wording of the letters ("texts": kind -> text, documents.texts) and the signed and
+    # sealed scans uploaded ("formalities": slot, name, sha256; filings.snapshot.formalities),
+    # which are not part of the approved content. A job is reused only when these match too.
+    supplements = models.JSONField(_("letter wording and scans"), default=dict, blank=True)
     file = models.FileField(_("file"), upload_to="documents/", max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     error_code = models.CharField(_("error"), max_length=24, choices=JobError.choices, blank=True)
@@ -167,3 +176,31 @@ class DocumentJob(WorkspaceOwned):
             f"documents/{self.workspace_id}/{self.algorithm_id}/"
             f"{self.pk}-{self.document}-{self.hash12}{suffix}.pdf"
         )
+
+
+class DocumentText(WorkspaceOwned):
+    """A workspace's own wording of a generated letter (documents.texts);
+    without a row the shipped default applies."""
+
+    class Kind(models.TextChoices):
+        COMMITMENT = DocumentKind.COMMITMENT.value, DocumentKind.COMMITMENT.label
+        OFFICER_PROOF = DocumentKind.OFFICER_PROOF.value, DocumentKind.OFFICER_PROOF.label
+
+    kind = models.CharField(_("document"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("letter wording")
+        verbose_name_plural = _("letter wordings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind"], name="document_text_per_workspace"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.workspace_id}"

@@ -6,15 +6,20 @@
 carries the version's digest, which every page prints, and the filing's
 lifecycle (draft or the approved/filed version). No database access: the worker (documents.services.job_run) and the
 `render_filing` command call the same function. WeasyPrint reaches nothing
-but our own static files (`StaticOnlyFetcher`); user text is escaped by the
-templates and never enters a URL, a style or an attribute WeasyPrint acts on.
+but our own static files (`StaticOnlyFetcher`) and the uploaded PNG/JPEG
+images of the version rendered, by their SHA-256 (`attachments/<sha256>`,
+served through the reader the caller passes to `make_fetcher`, which knows
+only that version's attachments); user text is escaped by the templates and
+never enters a URL, a style or an attribute WeasyPrint acts on.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -38,12 +43,26 @@ BASE_URL = "https://documents.suanbei.invalid/"
 STATIC_EXTENSIONS = frozenset({".css", ".png", ".svg", ".jpg", ".jpeg"})
 MAX_STATIC_BYTES = 2 * 1024 * 1024
 MAX_DATA_URL_BYTES = 4 * 1024
+# Uploaded images the documents embed (documents.package): BASE_URL + attachments/<sha256>.
+ATTACHMENT_PATH = re.compile(r"/attachments/([0-9a-f]{64})")
+IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def image_type(body: bytes) -> str | None:
+    """The media type of a PNG or JPEG, read from its first bytes; None for anything else."""
+    for signature, media in IMAGE_SIGNATURES:
+        if body.startswith(signature):
+            return media
+    return None
+
 
 BODIES = {
     DocumentKind.FORM.value: "documents/pdf/_form.html",
     DocumentKind.REPORT.value: "documents/pdf/_report.html",
     DocumentKind.DISCLOSURE.value: "documents/pdf/_disclosure.html",
     DocumentKind.RESPONSIBILITY.value: "documents/pdf/_responsibility.html",
+    DocumentKind.COMMITMENT.value: "documents/pdf/_commitment.html",
+    DocumentKind.OFFICER_PROOF.value: "documents/pdf/_officer_proof.html",
 }
 
 
@@ -83,10 +102,26 @@ def _fetcher_class():
         those it did not get, for logs and tests.
         """
 
-        def __init__(self):
+        def __init__(self, attachments=None):
             super().__init__(timeout=1, allow_redirects=False, fail_on_errors=False)
             self.requested: list[str] = []
             self.refused: list[str] = []
+            # sha256 -> bytes or None: the attachments of the version rendered, and no other
+            # file (documents.services.attachment_reader); None serves no attachment at all.
+            self.attachments = attachments
+
+        def _attachment(self, url: str, sha256: str):
+            if self.attachments is None:
+                self._refuse(url, "no attachments for this render")
+            body = self.attachments(sha256)
+            if body is None:
+                self._refuse(url, "not an attachment of this version")
+            if hashlib.sha256(body).hexdigest() != sha256:
+                self._refuse(url, "attachment bytes do not match their SHA-256")
+            media = image_type(body)
+            if media is None:
+                self._refuse(url, "attachment is not a PNG or JPEG image")
+            return URLFetcherResponse(url, body, {"Content-Type": media})
 
         def _refuse(self, url: str, why: str):
             self.refused.append(url)
@@ -120,6 +155,9 @@ def _fetcher_class():
                 self._refuse(url, "not one of our static files")
             if parts.query or parts.fragment:
                 self._refuse(url, "query or fragment")
+            attachment = ATTACHMENT_PATH.fullmatch(parts.path)
+            if attachment:
+                return self._attachment(url, attachment.group(1))
             path = _static_path(parts.path)
             if path is None:
                 self._refuse(url, "not one of our static files")
@@ -137,8 +175,10 @@ def _fetcher_class():
     return StaticOnlyFetcher
 
 
-def make_fetcher():
-    return _fetcher_class()()
+def make_fetcher(attachments=None):
+    """The fetcher of one render; `attachments` (sha256 -> bytes or None) serves the
+    version's uploaded images (documents.services.attachment_reader)."""
+    return _fetcher_class()(attachments)
 
 
 def render_html(snapshot: dict, document: str, *, context: dict) -> str:

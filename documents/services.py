@@ -13,6 +13,7 @@ recovery can never both move the same job.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -31,13 +32,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from filings import versions
-from filings.models import Algorithm
+from filings.models import Algorithm, Attachment
 from filings.snapshot import current as current_content
 from filings.snapshot import digest as content_digest
 from filings.snapshot import lifecycle as lifecycle_of
 
 from .gather import gather
-from .models import DocumentJob, JobError, JobStatus
+from .models import DocumentJob, DocumentText, JobError, JobStatus
+from .package import gather_materials
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,13 @@ class Prepared:
     snapshot: dict
     snapshot_hash: str
     context: dict
+    attachments: list = dataclasses.field(default_factory=list)
+
+    def fetcher(self, workspace_id: int):
+        """A fetcher that serves this content's uploaded images (documents.render)."""
+        from .render import make_fetcher
+
+        return make_fetcher(attachment_reader(workspace_id, self.attachments))
 
 
 def version_for(algorithm: Algorithm, digest: str) -> int:
@@ -97,17 +106,71 @@ def version_for(algorithm: Algorithm, digest: str) -> int:
 
 
 def render_context(
-    snapshot: dict, *, version: int, bilingual: bool, digest: str, lifecycle: dict
+    snapshot: dict,
+    *,
+    version: int,
+    bilingual: bool,
+    digest: str,
+    lifecycle: dict,
+    attachments: list[dict] | None = None,
+    supplements: dict | None = None,
 ) -> dict:
     """What the pages print beside the snapshot: the catalogue texts (gather), the
-    document version, the content's digest and the filing's lifecycle."""
+    document version, the content's digest and the filing's lifecycle; the
+    version's attachments (slot, name, SHA-256, item), the materials the filing
+    needs (documents.package) and the workspace's wording of the letters."""
     return {
         **gather(snapshot),
         "version": version,
         "bilingual": bilingual,
         "digest": digest,
         "lifecycle": lifecycle,
+        "attachments": list(attachments or []),
+        "materials": gather_materials(snapshot, (lifecycle or {}).get("kind")),
+        "texts": dict((supplements or {}).get("texts") or {}),
+        "formalities": list((supplements or {}).get("formalities") or []),
     }
+
+
+def current_supplements(algorithm: Algorithm) -> dict:
+    """What a document of `algorithm` prints beyond its content, now (DocumentJob.supplements)."""
+    from filings import snapshot as snapshot_module
+
+    formalities = getattr(snapshot_module, "formalities", None)
+    return {
+        "texts": current_texts(algorithm.workspace_id),
+        "formalities": formalities(algorithm) if formalities else [],
+    }
+
+
+def current_texts(workspace_id: int) -> dict[str, str]:
+    """The workspace's own wording of the letters (kind -> text); defaults are not listed."""
+    return dict(DocumentText.objects.filter(workspace_id=workspace_id).values_list("kind", "text"))
+
+
+def attachment_reader(workspace_id: int, attachments: list[dict]):
+    """sha256 -> the bytes of that attachment, for the attachments a version lists only
+    (and only of its workspace); anything else reads as None (documents.render)."""
+    listed = {a.get("sha256") for a in attachments if a.get("sha256")}
+    names = dict(
+        Attachment.objects.filter(workspace_id=workspace_id, sha256__in=listed).values_list(
+            "sha256", "file"
+        )
+    )
+    limit = settings.ATTACHMENT_MAX_BYTES
+
+    def read(sha256: str) -> bytes | None:
+        name = names.get(sha256)
+        if not name:
+            return None
+        try:
+            with default_storage.open(name, "rb") as handle:
+                body = handle.read(limit + 1)
+        except (FileNotFoundError, OSError):
+            return None
+        return body if len(body) <= limit else None
+
+    return read
 
 
 def prepare(algorithm: Algorithm, *, bilingual: bool = False) -> Prepared:
@@ -121,8 +184,10 @@ def prepare(algorithm: Algorithm, *, bilingual: bool = False) -> Prepared:
         bilingual=bilingual,
         digest=digest,
         lifecycle=lifecycle_of(algorithm, digest),
+        attachments=data.get("attachments"),
+        supplements=current_supplements(algorithm),
     )
-    return Prepared(snapshot, digest, context)
+    return Prepared(snapshot, digest, context, data.get("attachments") or [])
 
 
 # ---------------------------------------------------------------------------
@@ -147,6 +212,7 @@ def job_request(
         version = versions.check_algorithm(algorithm, by=user)
         digest = version.digest
         lifecycle = lifecycle_of(algorithm, digest)
+        supplements = current_supplements(algorithm)
         existing = next(
             (
                 job
@@ -158,9 +224,9 @@ def job_request(
                     status__in=[JobStatus.QUEUED, JobStatus.RENDERING, JobStatus.DONE],
                     superseded_at__isnull=True,
                 )
-                .only("pk", "status", "queued_at", "lifecycle")
+                .only("pk", "status", "queued_at", "lifecycle", "supplements")
                 .order_by("-pk")
-                if job.lifecycle == lifecycle
+                if job.lifecycle == lifecycle and job.supplements == supplements
             ),
             None,
         )
@@ -182,6 +248,7 @@ def job_request(
             snapshot_version=version,
             snapshot_hash=digest,
             lifecycle=lifecycle,
+            supplements=supplements,
             version=version_for(algorithm, digest),
             created_by=user,
             queued_at=now,
@@ -324,7 +391,7 @@ def job_run(job_id: int, *, worker: str) -> str:
     """
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from .render import render
+    from .render import make_fetcher, render
 
     job = job_claim(job_id, worker=worker)
     if job is None:
@@ -348,9 +415,14 @@ def job_run(job_id: int, *, worker: str) -> str:
                 bilingual=job.bilingual,
                 digest=frozen.digest,
                 lifecycle=job.lifecycle,
+                attachments=frozen.data.get("attachments"),
+                supplements=job.supplements,
             )
             DocumentJob.objects.filter(pk=job.pk).update(context=job.context)
-        data = render(snapshot, job.document, context=job.context)
+        fetcher = make_fetcher(
+            attachment_reader(job.workspace_id, frozen.data.get("attachments") or [])
+        )
+        data = render(snapshot, job.document, context=job.context, fetcher=fetcher)
         name = job.file_name()
         store_file(name, data)
     except TRANSIENT_ERRORS:
@@ -458,3 +530,30 @@ def _remove_stale_partials(now: dt.datetime) -> None:
                         os.unlink(path)
                 except FileNotFoundError:
                     pass
+
+
+# ---------------------------------------------------------------------------
+# The workspace's wording of the letters (documents.texts)
+# ---------------------------------------------------------------------------
+
+
+def text_save(*, workspace, kind: str, text: str, by) -> DocumentText | None:
+    """Store the workspace's wording of `kind`; the shipped default (or an empty
+    text) removes the workspace's own, so the default applies again. Raises
+    ValidationError for an unknown kind or a text with an unknown placeholder."""
+    from django.core.exceptions import ValidationError
+
+    from . import texts
+
+    if kind not in texts.TEXT_KINDS:
+        raise ValidationError("unknown document", code="kind")
+    with transaction.atomic():
+        cleaned = (text or "").replace("\r\n", "\n").strip()
+        if not cleaned or cleaned == texts.default_text(kind):
+            DocumentText.objects.filter(workspace=workspace, kind=kind).delete()
+            return None
+        cleaned = texts.validate(cleaned)
+        row, _created = DocumentText.objects.update_or_create(
+            workspace=workspace, kind=kind, defaults={"text": cleaned, "updated_by": by}
+        )
+        return row

@@ -12,4 +12,7 @@ urlpatterns = [
     # /w/<slug>/documents/jobs/<pk>/
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/download/", views.job_download, name="download"),
+    path("jobs/<int:pk>/bundle/", views.bundle_download, name="bundle"),
+    # /w/<slug>/documents/texts/<kind>/: the wording of the letters (owners)
+    path("texts/<slug:kind>/", views.text_edit, name="text"),
 ]

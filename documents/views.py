@@ -4,24 +4,37 @@ a job (htmx polling), download a finished file. Every view starts from
 
 from __future__ import annotations
 
+import zipfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings.models import Algorithm
+from filings.models import Algorithm, Attachment
+from filings.pii import PERSONAL_FIELDS, record_view
 from filings.snapshot import current as current_content
 from filings.snapshot import lifecycle as lifecycle_of
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
-from . import services, worker
+from . import package, services, worker
+from . import texts as letter_texts
 from .access import may_download, may_generate
-from .forms import GenerateForm
-from .models import DocumentJob, JobError, JobStatus, document_kinds
+from .forms import DocumentTextForm, GenerateForm
+from .models import (
+    TITLES_ZH,
+    DocumentJob,
+    DocumentKind,
+    DocumentText,
+    JobError,
+    JobStatus,
+    document_kinds,
+)
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
@@ -35,6 +48,7 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     # Computed, never recorded: a GET writes nothing (a version is recorded on generate).
     _data, current = current_content(algorithm)
     stamp = lifecycle_of(algorithm, current)
+    supplements = services.current_supplements(algorithm)
     jobs = list(
         DocumentJob.objects.in_workspace(access.workspace)
         .filter(algorithm=algorithm)
@@ -45,7 +59,11 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     latest: dict[str, DocumentJob] = {}
     for job in jobs:
         # A file of the same content stamped otherwise (a draft of what is approved now) is old.
-        if job.snapshot_hash == current and job.lifecycle == stamp:
+        if (
+            job.snapshot_hash == current
+            and job.lifecycle == stamp
+            and job.supplements == supplements
+        ):
             latest.setdefault(job.document, job)
     rows = [{**kind, "job": latest.get(kind["code"])} for kind in document_kinds()]
     return render(
@@ -61,6 +79,7 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             "may_generate": may_generate(access),
             "may_download": may_download(access),
             "form": GenerateForm(),
+            "text_kinds": letter_texts.TEXT_KINDS,
         },
     )
 
@@ -140,6 +159,143 @@ def job_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=job.download_name(), content_type="application/pdf"
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# The wording of the letters (owners only) and the submission bundle
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def text_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """An owner's page to edit the wording of a letter (承诺书, 工作证明)."""
+    access = get_access(request, slug)
+    if kind not in letter_texts.TEXT_KINDS:
+        raise Http404
+    access.require_owner()
+    own = DocumentText.objects.in_workspace(access.workspace).filter(kind=kind).first()
+    if request.method == "POST":
+        form = DocumentTextForm(request.POST)
+        if form.is_valid():
+            text = "" if form.cleaned_data["reset"] else form.cleaned_data["text"]
+            try:
+                services.text_save(
+                    workspace=access.workspace, kind=kind, text=text, by=request.user
+                )
+            except ValidationError as error:
+                form.add_error("text", error)
+            else:
+                messages.success(request, _("The text was saved."))
+                return redirect("documents:text", slug=slug, kind=kind)
+    else:
+        form = DocumentTextForm(
+            initial={"text": own.text if own else letter_texts.default_text(kind)}
+        )
+    return render(
+        request,
+        "documents/text_edit.html",
+        {
+            "workspace": access.workspace,
+            "access": access,
+            "kind": kind,
+            "title_zh": TITLES_ZH[DocumentKind(kind)],
+            "label": DocumentKind(kind).label,
+            "own": own,
+            "form": form,
+            "placeholders": list(letter_texts.PLACEHOLDERS.items()),
+            "kinds": [
+                {"code": k, "title_zh": TITLES_ZH[DocumentKind(k)]} for k in letter_texts.TEXT_KINDS
+            ],
+        },
+    )
+
+
+class _Sink:
+    """A write-only stream for zipfile: what is written is taken out in pieces."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.parts.append(data)
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts = []
+        return data
+
+
+CHUNK = 64 * 1024
+
+
+def _zip_stream(entries):
+    """The zip of `entries` ((name in the zip, storage name)), produced while it is sent."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, stored in entries:
+            with default_storage.open(stored, "rb") as source, archive.open(name, "w") as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+@login_required
+def bundle_download(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResponse:
+    """The submission bundle: the package PDF and the uploaded originals under the
+    portal's names (01-营业执照.pdf …). The ID copies are inside, so it is a
+    full view of personal data and audited as one."""
+    access = get_access(request, slug)
+    job = get_scoped_or_404(
+        DocumentJob.objects.select_related("snapshot_version", "algorithm"), access, pk=pk
+    )
+    if not may_download(access):
+        raise PermissionDenied
+    if job.document != DocumentKind.PACKAGE or not job.is_downloadable:
+        raise Http404
+    if job.snapshot_version_id is None:
+        raise Http404
+    listed = [
+        *(job.snapshot_version.data.get("attachments") or []),
+        *((job.supplements or {}).get("formalities") or []),
+    ]
+    stored = dict(
+        Attachment.objects.in_workspace(access.workspace)
+        .filter(sha256__in={a.get("sha256") for a in listed})
+        .values_list("sha256", "file")
+    )
+    try:
+        if default_storage.size(job.file.name) != job.size:
+            raise Http404
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    entries = [(job.download_name(), job.file.name)]
+    for attachment, name in package.bundle_names(listed):
+        if stored.get(attachment.get("sha256")):
+            entries.append((name, stored[attachment["sha256"]]))
+    record_view(
+        request,
+        access,
+        provider_id=job.algorithm.provider_id,
+        fields=["legal_rep_id_copy", "officer_id_copy", *PERSONAL_FIELDS],
+    )
+    response = StreamingHttpResponse(_zip_stream(entries), content_type="application/zip")
+    filename = job.download_name()[: -len(".pdf")] + "-提交材料.zip"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -8,6 +8,7 @@ from .models import (
     Disclosure,
     Filing,
     ManagementSystem,
+    Material,
     Provider,
     Service,
     ThirdPartyModel,
@@ -117,3 +118,14 @@ class AttachmentAdmin(WorkspaceChildAdmin):
     list_display = ["original_name", "slot", "content_type", "size", "workspace"]
     list_filter = ["workspace", "slot"]
     readonly_fields = ["content_type", "size", "sha256", "original_name", "uploaded_by"]
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    """Corrections to the shipped materials list (filings/data/materials.json):
+    a row replaces the entry with its code, adds a new one, or (inactive) removes it."""
+
+    list_display = ["code", "label_zh", "slot", "producer", "active", "position"]
+    list_editable = ["active", "position"]
+    list_filter = ["producer", "active"]
+    search_fields = ["code", "label_zh", "label_en"]

@@ -17,10 +17,16 @@ corrected without touching the functions.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import ipaddress
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -29,8 +35,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import validators
-from .choices import AlgorithmType, AttachmentSlot, IdType, LaunchStatus, Role, ServiceForm
+from .choices import AlgorithmType, IdType, LaunchStatus, Role, ServiceForm
 from .interchange import SHAPES, SINGLE_CHILDREN, _pointer, _set
+
+if TYPE_CHECKING:
+    from assessments.applicability import CatalogueRules
 
 ERROR = "error"
 WARNING = "warning"
@@ -42,6 +51,11 @@ class Problem:
     severity: str  # ERROR | WARNING
     pointer: str  # JSON Pointer into the workspace document
     message: str
+    # What the problem (when an error) refuses: "approval" for the content a
+    # reviewer approves (fields, assessment, flowchart, evidence), or
+    # "submission" for the signed and sealed scans and other formalities made
+    # after approval (filings.lifecycle.blocking_errors filters on it).
+    blocks: str = "approval"
 
     def as_dict(self) -> dict:
         return {
@@ -49,6 +63,7 @@ class Problem:
             "severity": self.severity,
             "pointer": self.pointer,
             "message": self.message,
+            "blocks": self.blocks,
         }
 
 
@@ -110,7 +125,21 @@ class Context:
     today: dt.date
     attachments: Mapping[str, Iterable[str]] | None = None
     registry_lookup: Callable[[str], Mapping | None] | None = None
+    # Other algorithms of the workspace that are not in the document (the
+    # checks run on one algorithm's snapshot): {"name", "disclosure"} each.
+    peers: Iterable[Mapping] = ()
+    # The filing kind when the document carries no filings (a content).
+    kind: str | None = None
+    # The self-assessment catalogue (assessments.services.check_catalogue);
+    # without it the checks that need the applicable items are skipped.
+    catalogue: CatalogueRules | None = None
     _lookups: dict = field(default_factory=dict)
+
+    @cached_property
+    def material_rules(self) -> list:
+        from . import materials
+
+        return materials.rules()
 
     @cached_property
     def all_objects(self) -> list[Obj]:
@@ -233,6 +262,9 @@ def run_checks(
     registry_lookup: Callable[[str], Mapping | None] | None = None,
     attachments: Mapping[str, Iterable[str]] | None = None,
     today: dt.date | None = None,
+    peers: Iterable[Mapping] = (),
+    kind: str | None = None,
+    catalogue: CatalogueRules | None = None,
 ) -> list[Problem]:
     """Every problem of `document`, in document order.
 
@@ -241,12 +273,21 @@ def run_checks(
     `attachments` maps an algorithm name to the slot codes it has files in;
     without it the checks that need attachments are skipped.
     `registry_lookup(number)` answers like registry.lookup.describe_third_party_number.
+    `peers` are the workspace's other algorithms as {"name", "disclosure"}
+    (services.peer_disclosures), for the checks that compare algorithms.
+    `kind` is the filing kind (materials differ by kind) when the document
+    has no filings of the algorithm; else their latest decides.
+    `catalogue` (assessments.services.check_catalogue()) lets the checks see
+    which self-assessment items apply; without it those checks are skipped.
     """
     context = Context(
         document,
         today=today or timezone.localdate(),
         attachments=attachments,
         registry_lookup=registry_lookup,
+        peers=tuple(peers),
+        kind=kind,
+        catalogue=catalogue,
     )
     scope = _scope(document, algorithm) if algorithm is not None else None
     problems: list[Problem] = []
@@ -382,6 +423,7 @@ REQUIRED_FIELDS: dict[str, tuple[Required, ...]] = {
         _R("region_code", hint=gettext_lazy("Example: 110108 (北京市海淀区).")),
         _R("registered_address"),
         _R("certificate.type"),
+        _R("x.certificate_address", hint=gettext_lazy("As printed on the certificate.")),
         *(_R(f"legal_representative.{p}") for p in _person),
         *(_R(f"security_officer.{p}") for p in (*_person, "mobile", "email")),
     ),
@@ -738,24 +780,13 @@ def output_formats(ctx: Context) -> Iterator[Problem]:
 # ---------------------------------------------------------------------------
 
 
-@check("third_party_proof_missing", "third_party_not_listed", "third_party_not_described")
+@check("third_party_not_listed", "third_party_not_described")
 def third_party_models(ctx: Context) -> Iterator[Problem]:
+    # The proof of use is a material (filings.materials; check `materials`).
     for o in ctx.objects("algorithm"):
         used = o.data.get("third_party_models") or []
         if not used:
             continue
-        slots = ctx.slots(o.data)
-        if slots is not None and AttachmentSlot.THIRD_PARTY_PROOF not in slots:
-            yield Problem(
-                "third_party_proof_missing",
-                ERROR,
-                o.at("third_party_models"),
-                _(
-                    "Upload the proof of use of the third-party model(s): the contract or a "
-                    "screenshot of the vendor's console showing your account (slot "
-                    "“Third-party model proof”)."
-                ),
-            )
         described = _text(o.data.get("model_and_training_data"))
         missing = [m.get("name") for m in used if m.get("name") and m.get("name") not in described]
         if missing and described:
@@ -1097,39 +1128,6 @@ def launch_dates(ctx: Context) -> Iterator[Problem]:
 # ---------------------------------------------------------------------------
 
 
-@check("labeling_evidence_missing", "flowchart_missing")
-def attachments(ctx: Context) -> Iterator[Problem]:
-    for o in ctx.objects("algorithm"):
-        slots = ctx.slots(o.data)
-        if slots is None:
-            continue
-        if (
-            o.data.get("type") == AlgorithmType.GENERATION_SYNTHESIS
-            and o.data.get("generative_ai_service")
-            and AttachmentSlot.SCREENSHOT not in slots
-        ):
-            # 标识办法 Art 12: a filing includes the labeling materials.
-            yield Problem(
-                "labeling_evidence_missing",
-                ERROR,
-                o.at(),
-                _(
-                    "Upload screenshots of how generated content is labelled: the visible mark "
-                    "(e.g. “AI生成”), a file's metadata label, and the user agreement clause."
-                ),
-            )
-        if AttachmentSlot.FLOWCHART not in slots:
-            yield Problem(
-                "flowchart_missing",
-                WARNING,
-                o.at(),
-                _(
-                    "Upload a flowchart of the algorithm (from the user's request to the result, "
-                    "with the safety filtering): a missing flowchart is a common reason for return."
-                ),
-            )
-
-
 @check("icp_missing")
 def icp_number(ctx: Context) -> Iterator[Problem]:
     needs_icp = {ServiceForm.APP, ServiceForm.WEBSITE, ServiceForm.MINI_PROGRAM}
@@ -1187,11 +1185,15 @@ def self_assessment(ctx: Context) -> Iterator[Problem]:
     for o in ctx.objects("algorithm"):
         assessment = o.data.get("assessment")
         if not assessment:
+            # Every item is then 未评估: no report can be concluded (issue 12 §5).
             yield Problem(
                 "assessment_missing",
-                WARNING,
+                ERROR,
                 o.at("assessment"),
-                _("Start the self-assessment: the filing includes its report."),
+                _(
+                    "Carry out the self-assessment: the filing includes its report, and "
+                    "every item that applies must be assessed before approval."
+                ),
             )
         elif _blank(assessment.get("conclusion")):
             yield Problem(
@@ -1206,16 +1208,74 @@ def self_assessment(ctx: Context) -> Iterator[Problem]:
 
 
 # ---------------------------------------------------------------------------
+# Materials (issue 12): every required material of filings.materials that has
+# no file is an error pointing at its slot, blocking what the material blocks.
+# (Replaces flowchart_missing, labeling_evidence_missing, third_party_proof_missing.)
+# ---------------------------------------------------------------------------
+
+# Hints beside the generic message, for the materials filers most often miss.
+_MATERIAL_HINTS = {
+    "flowchart": gettext_lazy(
+        "From the user's request to the result, with the safety filtering: a missing "
+        "flowchart is a common reason for return."
+    ),
+    "labeling_screenshots": gettext_lazy(
+        "The visible mark (e.g. “AI生成”), a file's metadata label, and the user agreement "
+        "clause (标识办法 Art 12)."
+    ),
+    "third_party_proof": gettext_lazy(
+        "The contract, or a screenshot of the vendor's console showing your account."
+    ),
+}
+
+
+@check("material_missing")
+def materials(ctx: Context) -> Iterator[Problem]:
+    from . import materials as materials_list
+
+    for o in ctx.objects("algorithm"):
+        slots = ctx.slots(o.data)
+        if slots is None:
+            continue
+        filings = o.data.get("filings")
+        kind = materials_list.latest_kind(filings) if filings else (ctx.kind or "initial")
+        found = materials_list.facts(o.data, o.provider)
+        for entry in materials_list.entries(ctx.material_rules, kind, found):
+            if not entry.required or not entry.slot or entry.slot in slots:
+                continue
+            if entry.blocks == materials_list.SUBMISSION:
+                message = _(
+                    "Upload the %(material)s: the filing is submitted with it (after approval: "
+                    "print, sign or seal, scan and upload)."
+                )
+            else:
+                message = _("Upload the %(material)s: the reviewer must see it to approve.")
+            message = message % {"material": entry.label}
+            hint = _MATERIAL_HINTS.get(entry.code)
+            yield Problem(
+                "material_missing",
+                ERROR,
+                o.at("attachments", entry.slot),
+                f"{message} {hint}" if hint else message,
+                blocks=entry.blocks,
+            )
+
+
+# ---------------------------------------------------------------------------
 # Completeness: the share of the registry's required fields that are filled
 # ---------------------------------------------------------------------------
 
 
-def completeness(document: dict) -> dict[tuple[int, int], int]:
+def completeness(
+    document: dict, attachments: Mapping[str, Iterable[str]] | None = None
+) -> dict[tuple[int, int], int]:
     """Per algorithm, keyed (provider index, algorithm index): the percentage of
     required fields (REQUIRED_FIELDS) filled, over the algorithm, its provider,
     the services it uses, its functions, third-party models and disclosure,
-    plus the role rule (functions for a provider, service modes for a supporter)."""
-    context = Context(document, today=timezone.localdate())
+    plus the role rule (functions for a provider, service modes for a supporter).
+    With `attachments` (as run_checks takes them), each required material with
+    a slot counts as one more item. Rounded down: 100 only when nothing is missing."""
+    context = Context(document, today=timezone.localdate(), attachments=attachments)
     counts: dict[tuple[int, int], list[int]] = {}
     for i, provider in enumerate(document.get("providers") or []):
         for k, algorithm in enumerate(provider.get("algorithms") or []):
@@ -1233,7 +1293,28 @@ def completeness(document: dict) -> dict[tuple[int, int], int]:
                     continue
                 counts[key][0] += not _blank(o.get(row.path))
                 counts[key][1] += 1
-    return {key: round(100 * filled / total) for key, (filled, total) in counts.items()}
+    if attachments is not None:
+        for problem_key, have, need in _material_counts(context):
+            counts[problem_key][0] += have
+            counts[problem_key][1] += need
+    return {key: 100 * filled // total for key, (filled, total) in counts.items()}
+
+
+def _material_counts(ctx: Context) -> Iterator[tuple[tuple[int, int], int, int]]:
+    """(key, required materials with a file, required materials) per algorithm."""
+    from . import materials as materials_list
+
+    for o in ctx.objects("algorithm"):
+        slots = ctx.slots(o.data) or set()
+        filings = o.data.get("filings")
+        kind = materials_list.latest_kind(filings) if filings else (ctx.kind or "initial")
+        found = materials_list.facts(o.data, o.provider)
+        wanted = [
+            e
+            for e in materials_list.entries(ctx.material_rules, kind, found)
+            if e.required and e.slot
+        ]
+        yield (o.ptr[1], o.ptr[3]), sum(e.slot in slots for e in wanted), len(wanted)
 
 
 def _counted_for(o: Obj) -> list[tuple[int, int]]:
@@ -1250,3 +1331,598 @@ def _counted_for(o: Obj) -> list[tuple[int, int]]:
     if len(o.ptr) >= 4 and o.ptr[2] == "algorithms" and o.kind in REQUIRED_FIELDS:
         return [(p_index, o.ptr[3])]
     return []
+
+
+# ---------------------------------------------------------------------------
+# Issue 12 §8: more of the CAC's return reasons (portal-details §5)
+# ---------------------------------------------------------------------------
+
+_DATA_DIR = Path(__file__).resolve().parent / "data"
+# Disclosure rows compared across the workspace's algorithms (generic,
+# pasted 拟公示 text is returned: portal-details §5 #1).
+DISCLOSURE_ROWS = ("basic_principle", "operating_mechanism", "application_scenario", "purpose")
+SIMILAR_RATIO = 0.9  # difflib ratio of the normalised texts at or above which they are "the same"
+SIMILAR_MIN = 20  # shorter texts (after normalising) are not compared
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _similar(a: str, b: str, a_bigrams: set[str]) -> bool:
+    """difflib's ratio ≥ SIMILAR_RATIO, after two cheap filters (a workspace
+    may hold a thousand algorithms): lengths that could reach the ratio, and
+    shared character pairs (a 0.9 match keeps most of them)."""
+    if a == b:
+        return True
+    if 2 * min(len(a), len(b)) < SIMILAR_RATIO * (len(a) + len(b)):
+        return False
+    a_chars, b_chars = set(a), set(b)
+    if len(a_chars & b_chars) < 0.8 * min(len(a_chars), len(b_chars)):
+        return False
+    if len(a_bigrams & _bigrams(b)) < 0.6 * min(len(a_bigrams), len(b) - 1):
+        return False
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILAR_RATIO
+
+
+@check("disclosure_similar")
+def disclosures_alike(ctx: Context) -> Iterator[Problem]:
+    algorithms = list(ctx.objects("algorithm"))
+    others = [(o.data.get("name") or "", o.data.get("disclosure") or {}, o) for o in algorithms]
+    others += [(p.get("name") or "", p.get("disclosure") or {}, None) for p in ctx.peers]
+    for o in algorithms:
+        own = o.data.get("disclosure") or {}
+        for row in DISCLOSURE_ROWS:
+            text = _normalised(_text(own.get(row)))
+            if len(text) < SIMILAR_MIN:
+                continue
+            bigrams = _bigrams(text)
+            for name, disclosure, other in others:
+                theirs = _text(disclosure.get(row))
+                # Whitespace and end punctuation aside, lengths must be close.
+                if other is o or len(theirs) < SIMILAR_RATIO / 2 * len(text):
+                    continue
+                if _similar(text, _normalised(theirs), bigrams):
+                    yield Problem(
+                        "disclosure_similar",
+                        WARNING,
+                        o.at("disclosure", row),
+                        _(
+                            "This text is the same or nearly the same as in the disclosure of "
+                            "“%(other)s”: describe what is particular to this algorithm; the CAC "
+                            "returns generic, copied disclosures."
+                        )
+                        % {"other": name or _("(unnamed algorithm)")},
+                    )
+                    break
+
+
+def _load_json(name: str) -> dict:
+    with open(_DATA_DIR / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def type_keywords() -> dict[str, list[str]]:
+    """filings/data/type_keywords.json: type code -> words that describe it."""
+    return _load_json("type_keywords.json")["types"]
+
+
+# Texts that describe what the algorithm does, read for its type.
+DESCRIBING_TEXTS: tuple[tuple[str, str], ...] = (
+    ("algorithm", "summary"),
+    ("algorithm", "usage_scenario"),
+    ("disclosure", "basic_principle"),
+    ("disclosure", "purpose"),
+)
+
+
+@check("type_description_mismatch")
+def type_matches_description(ctx: Context) -> Iterator[Problem]:
+    keywords = type_keywords()
+    labels = dict(AlgorithmType.choices)
+    for o in ctx.objects("algorithm"):
+        kind = o.data.get("type")
+        if not kind or kind not in keywords:
+            continue
+        objects = {"algorithm": o.data, "disclosure": o.data.get("disclosure") or {}}
+        text = " ".join(_text(_value(objects[k], path)) for k, path in DESCRIBING_TEXTS)
+        if not text.strip() or any(word in text for word in keywords[kind]):
+            continue
+        hits = {
+            other: [w for w in words if w in text]
+            for other, words in keywords.items()
+            if other != kind and other != AlgorithmType.SEARCH_FILTERING
+        }
+        hits = {k: v for k, v in hits.items() if v}
+        if not hits:
+            continue
+        best = max(hits, key=lambda k: len(hits[k]))
+        yield Problem(
+            "type_description_mismatch",
+            WARNING,
+            o.at("type"),
+            _(
+                "The description reads like a %(suggested)s algorithm (%(words)s), not "
+                "%(chosen)s: check the type; a wrong type is a common reason for return."
+            )
+            % {
+                "suggested": labels.get(best, best),
+                "words": "、".join(hits[best]),
+                "chosen": labels.get(kind, kind),
+            },
+        )
+
+
+@check("product_not_online")
+def product_online_with_algorithm(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        if o.data.get("launch_status") != LaunchStatus.ONLINE:
+            continue
+        for service in _services_of(o.data, o.provider):
+            if service.get("status") == LaunchStatus.NOT_ONLINE:
+                index = (o.provider.get("services") or []).index(service)
+                yield Problem(
+                    "product_not_online",
+                    ERROR,
+                    _pointer(*o.ptr[:2], "services", index, "status"),
+                    _(
+                        "The algorithm is online but its product “%(product)s” is not: an "
+                        "algorithm runs in a product, so set the product online (with its "
+                        "launch date) or the algorithm to not yet online."
+                    )
+                    % {"product": service.get("name") or _("(unnamed service)")},
+                )
+
+
+AGE_MIN = 18
+AGE_MAX = 100
+
+
+def _age(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@check("id_age_implausible")
+def plausible_ages(ctx: Context) -> Iterator[Problem]:
+    from stdnum.cn import ric
+
+    for o in ctx.objects("provider"):
+        for person in PEOPLE:
+            number = _text(o.get(f"{person}.id_number"))
+            if o.get(f"{person}.id_type") != IdType.RESIDENT_ID or not number:
+                continue
+            try:
+                birth = ric.get_birth_date(number)
+            except Exception:  # an invalid number is `formats`' to report
+                continue
+            age = _age(birth, ctx.today)
+            if AGE_MIN <= age <= AGE_MAX:
+                continue
+            yield Problem(
+                "id_age_implausible",
+                WARNING,
+                o.at(person, "id_number"),
+                _(
+                    "By this ID number %(person)s was born on %(date)s and is %(age)d years "
+                    "old: check the number (a legal representative or officer is %(min)d to "
+                    "%(max)d)."
+                )
+                % {
+                    "person": _model_field("provider", f"{person}.name").verbose_name,
+                    "date": birth.isoformat(),
+                    "age": age,
+                    "min": AGE_MIN,
+                    "max": AGE_MAX,
+                },
+            )
+
+
+# Host names that never reach the public internet (RFC 6761, 6762, 8375 and
+# common intranet suffixes). Addresses are judged by the ipaddress module; no
+# name is resolved.
+LOCAL_HOST_SUFFIXES = (
+    "localhost",
+    "local",
+    "internal",
+    "intranet",
+    "lan",
+    "home.arpa",
+    "test",
+    "invalid",
+    "example",
+)
+
+
+def _non_public_host(url: str) -> str | None:
+    """Why the URL's host is not reachable from the internet, or None."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if not host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_reserved
+            or address.is_link_local
+            or address.is_unspecified
+            or address.is_multicast
+            or not address.is_global
+        ):
+            return _("%(host)s is a private or reserved address") % {"host": host}
+        return None
+    if "." not in host or any(
+        host == suffix or host.endswith("." + suffix) for suffix in LOCAL_HOST_SUFFIXES
+    ):
+        return _("%(host)s is a local host name") % {"host": host}
+    return None
+
+
+@check("access_url_not_public")
+def public_access_urls(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("service"):
+        url = _text(o.data.get("access_url"))
+        if reason := _non_public_host(url):
+            yield Problem(
+                "access_url_not_public",
+                ERROR,
+                o.at("access_url"),
+                _(
+                    "The CAC visits the product at its address, and %(reason)s: enter the "
+                    "public address users reach it at, e.g. https://example.cn/app."
+                )
+                % {"reason": reason},
+            )
+
+
+def application_domain_list() -> tuple[list[str], str]:
+    """filings/data/application_domains.json: the portal's domains, and the
+    prefix of free entries (其他)."""
+    data = _load_json("application_domains.json")
+    return [d for c in data["classes"] for d in c["domains"]], data["other"]
+
+
+@check("application_domain_unknown")
+def known_application_domains(ctx: Context) -> Iterator[Problem]:
+    domains, other = application_domain_list()
+    known = set(domains)
+    for o in ctx.objects("algorithm"):
+        for value in o.data.get("application_domains") or []:
+            if not isinstance(value, str) or value in known or value.startswith(other):
+                continue
+            yield Problem(
+                "application_domain_unknown",
+                WARNING,
+                o.at("application_domains"),
+                _(
+                    "“%(value)s” is not one of the portal's application domains: choose from "
+                    "its list (e.g. 新闻门户, 短视频, 出行服务), or write 其他：%(value)s."
+                )
+                % {"value": value},
+            )
+
+
+SUMMARY_MAX = 150  # 自评估「算法基本情况」≤ 150 字 (portal-details §2 [F G4])
+
+
+@check("summary_too_long")
+def summary_length(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        n = len(_text(o.data.get("summary")))
+        if n > SUMMARY_MAX:
+            yield Problem(
+                "summary_too_long",
+                ERROR,
+                o.at("summary"),
+                _(
+                    "The summary has %(n)d characters; the report's header field 算法基本情况 "
+                    "takes at most %(max)d: shorten it by %(over)d."
+                )
+                % {"n": n, "max": SUMMARY_MAX, "over": n - SUMMARY_MAX},
+            )
+
+
+# ---------------------------------------------------------------------------
+# I12-E: the generative-AI route (备案 vs 登记) and the upstream model's
+# 大模型备案号 / 上线编号 (filings.generative; gai-filing-reference.md §3, §4.5)
+# ---------------------------------------------------------------------------
+
+
+@check(
+    "generative_model_source_missing",
+    "generative_upstream_missing",
+    "gai_number_missing",
+    "gai_number_malformed",
+    "gai_number_not_listed",
+)
+def generative_route_checks(ctx: Context) -> Iterator[Problem]:
+    from . import generative
+    from .choices import ModelSource
+
+    for o in ctx.objects("algorithm"):
+        if not generative.is_generative_provider(o.data):
+            continue
+        source = generative.model_source(o.data)
+        used = o.data.get("third_party_models") or []
+        if not source:
+            yield Problem(
+                "generative_model_source_missing",
+                ERROR,
+                o.at("x", "model_source"),
+                _(
+                    "Say where the generative model comes from: your own model or a filed model "
+                    "fine-tuned or changed goes the 大模型备案 route; a filed model called through "
+                    "its API unchanged goes the 登记 route."
+                ),
+            )
+        if source in (ModelSource.MODIFIED, ModelSource.API_UNCHANGED) and not used:
+            yield Problem(
+                "generative_upstream_missing",
+                WARNING,
+                o.at("third_party_models"),
+                _(
+                    "The service builds on a filed model: list it under third-party models with "
+                    "its 大模型备案号 or 上线编号."
+                ),
+            )
+        gai_lookup = getattr(ctx.registry_lookup, "gai", None)
+        for i, model in enumerate(used):
+            number = _text((model.get("x") or {}).get("gai_number")).strip()
+            pointer = o.at("third_party_models", i, "x", "gai_number")
+            if not number:
+                if source in (ModelSource.MODIFIED, ModelSource.API_UNCHANGED):
+                    yield Problem(
+                        "gai_number_missing",
+                        WARNING,
+                        pointer,
+                        _(
+                            "Enter the upstream model's 大模型备案号 or 上线编号 (e.g. "
+                            "Beijing-XingChen-202404280001): the 登记 and 备案 reviewers check it."
+                        ),
+                    )
+                continue
+            if generative.parse_gai_number(number) is None:
+                yield Problem(
+                    "gai_number_malformed",
+                    WARNING,
+                    pointer,
+                    _(
+                        "%(number)s does not look like a 大模型备案号 (省份-名称-YYYYMMDDNNNN) or "
+                        "上线编号 (省份-名称-YYYYMMDDSNNNN); check it with the vendor."
+                    )
+                    % {"number": number},
+                )
+                continue
+            if gai_lookup is None:
+                continue
+            key = ("gai", number)
+            if key not in ctx._lookups:
+                ctx._lookups[key] = gai_lookup(number)
+            answer = ctx._lookups[key] or {}
+            if answer.get("status") == "absent":
+                yield Problem(
+                    "gai_number_not_listed",
+                    WARNING,
+                    pointer,
+                    _(
+                        "%(number)s is not in the CAC's generative-AI lists loaded up to "
+                        "%(batch)s. Check it with the vendor; if it is newer, keep the vendor's "
+                        "notice with the proof."
+                    )
+                    % {"number": number, "batch": answer.get("latest_batch") or "—"},
+                )
+
+
+# ---------------------------------------------------------------------------
+# I12-D (issue 12 §5–6): no conclusion without an assessment, and screening
+# questions that never silently drop obligations. All these errors block
+# approval: they are about the content a reviewer approves.
+# ---------------------------------------------------------------------------
+
+# A conclusion that declares the risks controllable (风险总体可控, 安全风险可控 …).
+CONTROLLABLE_RE = re.compile(
+    r"风险[^。；;，,\n]{0,6}(?:可控|受控|可以控制|得到(?:有效)?控制)"
+    r"|\brisks?\b[^.;\n]{0,40}\b(?:controllable|under control|controlled)\b",
+    re.IGNORECASE,
+)
+NON_COMPLIANT = "non_compliant"
+PARTIAL = "partial"
+# How many unassessed item ids the message names before "…".
+UNANSWERED_NAMED = 5
+
+
+@check("screening_unanswered")
+def screening_unanswered(ctx: Context) -> Iterator[Problem]:
+    from assessments.applicability import unanswered_screening
+
+    for p in ctx.objects("provider"):
+        used = _used_service_keys(p.data)
+        for i, service in enumerate(p.data.get("services") or []):
+            if service.get("key") not in used:
+                continue
+            for path in unanswered_screening(service):
+                yield Problem(
+                    "screening_unanswered",
+                    ERROR,
+                    p.at("services", i, *path.split(".")),
+                    _(
+                        "Answer “%(field)s”: yes or no. Until it is answered, the self-assessment "
+                        "items and obligations it would bring in apply provisionally (to be "
+                        "confirmed), and the filing cannot be approved."
+                    )
+                    % {"field": label("service", path)},
+                )
+
+
+def _answer_rows(assessment: dict) -> list[tuple[int, dict]]:
+    return [(i, a) for i, a in enumerate(assessment.get("answers") or []) if isinstance(a, dict)]
+
+
+def _applicable(ctx: Context, o: Obj) -> dict[str, tuple[str, ...]] | None:
+    """Item id -> its metrics, for the items that apply to the algorithm (also
+    provisionally); None without a catalogue."""
+    from assessments.applicability import (
+        DOES_NOT_APPLY,
+        algorithm_facts,
+        applicability,
+        unknown_facts,
+    )
+
+    if ctx.catalogue is None:
+        return None
+    p_index, a_index = o.ptr[1], o.ptr[3]
+    facts = algorithm_facts(ctx.document, p_index, a_index)
+    unknown = unknown_facts(ctx.document, p_index, a_index)
+    return {
+        item_id: metrics
+        for item_id, condition, metrics in ctx.catalogue.items
+        if applicability(condition, facts, unknown) != DOES_NOT_APPLY
+    }
+
+
+@check(
+    "assessment_unanswered",
+    "rectification_missing",
+    "metric_outside_threshold",
+    "conclusion_unsupported",
+    "partial_without_reason",
+)
+def assessment_complete(ctx: Context) -> Iterator[Problem]:
+    for o in ctx.objects("algorithm"):
+        assessment = o.data.get("assessment")
+        if not assessment:
+            continue  # assessment_missing says so
+        applicable = _applicable(ctx, o)
+        rows = _answer_rows(assessment)
+        if applicable is not None:
+            rows = [(i, a) for i, a in rows if a.get("item") in applicable]
+        standing = []  # problems that make a "controllable" conclusion unsupported
+
+        if applicable is not None:
+            answered = {a.get("item") for _i, a in rows if not _blank(a.get("status"))}
+            missing = [item for item in applicable if item not in answered]
+            if missing:
+                named = "、".join(missing[:UNANSWERED_NAMED])
+                if len(missing) > UNANSWERED_NAMED:
+                    named += "…"
+                problem = Problem(
+                    "assessment_unanswered",
+                    ERROR,
+                    o.at("assessment", "answers"),
+                    _(
+                        "%(missing)d of the %(total)d self-assessment items that apply are not "
+                        "assessed (%(items)s): answer each one (compliant, partially compliant, "
+                        "non-compliant or not applicable) before concluding."
+                    )
+                    % {"missing": len(missing), "total": len(applicable), "items": named},
+                )
+                standing.append(problem)
+                yield problem
+
+        for i, answer in rows:
+            status = answer.get("status")
+            x = answer.get("x") or {}
+            if status == NON_COMPLIANT:
+                path = None
+                if _blank(x.get("rectification")):
+                    path = "rectification"
+                elif _date(x.get("rectification_due")) is None:
+                    path = "rectification_due"
+                if path:
+                    problem = Problem(
+                        "rectification_missing",
+                        ERROR,
+                        o.at("assessment", "answers", i, "x", path),
+                        _(
+                            "Item %(item)s is non-compliant: give the rectification plan "
+                            "(整改措施) and the date by which it will be done (整改时限)."
+                        )
+                        % {"item": answer.get("item") or "?"},
+                    )
+                    standing.append(problem)
+                    yield problem
+            elif status == PARTIAL and _blank(answer.get("justification")):
+                yield Problem(
+                    "partial_without_reason",
+                    WARNING,
+                    o.at("assessment", "answers", i, "justification"),
+                    _(
+                        "Item %(item)s is partially compliant: say what is missing and how it "
+                        "will be closed, with a date."
+                    )
+                    % {"item": answer.get("item") or "?"},
+                )
+
+        if applicable is not None:
+            for problem in _metrics_outside(ctx, o, assessment, applicable, rows):
+                standing.append(problem)
+                yield problem
+
+        conclusion = _text(assessment.get("conclusion"))
+        if standing and CONTROLLABLE_RE.search(conclusion):
+            yield Problem(
+                "conclusion_unsupported",
+                ERROR,
+                o.at("assessment", "conclusion"),
+                _(
+                    "The conclusion says the risks are controllable, but %(count)d problem(s) "
+                    "of the assessment stand (items not assessed, non-compliance without a "
+                    "rectification plan, metrics outside their thresholds): resolve them, or "
+                    "conclude what the assessment shows."
+                )
+                % {"count": len(standing)},
+            )
+
+
+def _metrics_outside(
+    ctx: Context,
+    o: Obj,
+    assessment: dict,
+    applicable: dict[str, tuple[str, ...]],
+    rows: list[tuple[int, dict]],
+) -> Iterator[Problem]:
+    """TC260-003 / GB/T 45654 quantities outside their thresholds that no
+    answer to an item asking for them justifies (justification or rectification)."""
+    measured = assessment.get("metrics") or {}
+    if not isinstance(measured, dict):
+        return
+    answers = {a.get("item"): a for _i, a in rows}
+    asked: dict[str, list[str]] = {}
+    for item_id, metrics in applicable.items():
+        for metric_id in metrics:
+            asked.setdefault(metric_id, []).append(item_id)
+    for metric_id, items in asked.items():
+        if ctx.catalogue.metric_passes(metric_id, measured.get(metric_id)) is not False:
+            continue
+        justified = any(
+            not _blank((answers.get(item) or {}).get("justification"))
+            or not _blank(((answers.get(item) or {}).get("x") or {}).get("rectification"))
+            for item in items
+        )
+        if justified:
+            continue
+        comparator, threshold, unit = ctx.catalogue.metrics[metric_id]
+        yield Problem(
+            "metric_outside_threshold",
+            ERROR,
+            o.at("assessment", "metrics", metric_id),
+            _(
+                "%(metric)s is %(value)s, outside its threshold (%(comparator)s %(threshold)s%(unit)s): "
+                "correct the value, or explain the gap and its rectification in the answer to "
+                "%(items)s."
+            )
+            % {
+                "metric": metric_id,
+                "value": measured.get(metric_id),
+                "comparator": comparator.replace(">=", "≥").replace("<=", "≤"),
+                "threshold": f"{threshold.normalize():f}",
+                "unit": " %" if unit == "percent" else "",
+                "items": "、".join(items),
+            },
+        )

@@ -141,6 +141,15 @@ class TechnicalServiceMode(models.TextChoices):
     OTHER = "other", _("Other mode")
 
 
+class ModelSource(models.TextChoices):
+    """Where a generative-AI service's model comes from: decides 备案 vs 登记
+    (shared/domain/gai-filing-reference.md §3, §4.5; filings.generative.route)."""
+
+    OWN = "own", _("Own model (trained by the provider)")
+    MODIFIED = "modified", _("A filed model, fine-tuned or otherwise changed")
+    API_UNCHANGED = "api_unchanged", _("A filed model called through its API, unchanged")
+
+
 class FilingKind(models.TextChoices):
     INITIAL = "initial", _("Initial filing")
     CHANGE = "change", _("Change filing")
@@ -193,6 +202,10 @@ class AttachmentSlot(models.TextChoices):
     SCREENSHOT = "screenshot", _("Screenshot")
     THIRD_PARTY_PROOF = "third_party_proof", _("Third-party model proof")
     FLOWCHART = "flowchart", _("Algorithm flowchart")
+    ASSESSMENT_REPORT_SIGNED = (
+        "assessment_report_signed",
+        _("Self-assessment report signed by the security officer"),
+    )
     OTHER = "other", _("Other attachment")
 
 
@@ -206,5 +219,22 @@ PROVIDER_SLOTS = frozenset(
         AttachmentSlot.COMMITMENT_LETTER,
         AttachmentSlot.RESPONSIBILITY_DOCUMENT,
         AttachmentSlot.MANAGEMENT_SYSTEM_DOCUMENT,
+    }
+)
+
+# Slots of the signed and sealed scans and other formalities, made after the
+# content is approved: they block only the submission, and are not part of
+# the approved (hashed) content (filings.snapshot), so uploading one after
+# approval does not withdraw it. Fixed in code, not in the materials data,
+# because the digest of every version depends on it.
+SUBMISSION_SLOTS = frozenset(
+    {
+        AttachmentSlot.LICENCE_SCAN,
+        AttachmentSlot.LEGAL_REP_ID_COPY,
+        AttachmentSlot.OFFICER_ID_COPY,
+        AttachmentSlot.OFFICER_EMPLOYMENT_PROOF,
+        AttachmentSlot.COMMITMENT_LETTER,
+        AttachmentSlot.RESPONSIBILITY_DOCUMENT,
+        AttachmentSlot.ASSESSMENT_REPORT_SIGNED,
     }
 )

@@ -16,7 +16,9 @@ from django.utils.translation import pgettext
 
 from . import interchange
 from .checks import label
+from .choices import AlgorithmType, Role
 from .interchange import SHAPES
+from .regions import region_display
 
 # The registry's order of fields, by section (cac-filing-reference.md §2.2-2.6).
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -33,6 +35,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "website",
             "mau",
             "certificate_type",
+            "certificate_address",
             "certificate_valid_until",
             "icp_number",
             "legal_rep_name",
@@ -76,6 +79,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "form",
             "access_url",
             "status",
+            "launch_date",
             "target_users",
             "real_name_required",
             "prior_licences",
@@ -107,6 +111,9 @@ class Row:
     label: str
     text: str
     display: str = ""  # the text in the reader's language (choices, yes/no), for pages
+    # False for a field the portal does not ask here (填报角色 outside generation
+    # and synthesis): kept, so that rows stay aligned with SECTIONS, but not printed.
+    asked: bool = True
 
     @property
     def length(self) -> int:
@@ -159,6 +166,18 @@ def _long_term(shape: str, data: dict, attr: str) -> bool:
     return not valid_until and bool(certificate)
 
 
+def _asked(shape: str, data: dict, attr: str) -> bool:
+    """Whether the portal asks this field: 填报角色 only for generation and
+    synthesis (portal-details §1.2); a supporter of another type is still shown,
+    so that the mismatch can be seen and corrected."""
+    if (shape, attr) != ("algorithm", "role"):
+        return True
+    return (
+        data.get("type") == AlgorithmType.GENERATION_SYNTHESIS
+        or data.get("role") == Role.TECHNICAL_SUPPORTER
+    )
+
+
 def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
     rows = []
     for attr in attrs:
@@ -170,9 +189,17 @@ def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
             text = _text(field, value)
             if _long_term(shape, data, attr):
                 text = pgettext("certificate validity", "Long-term")
+            if (shape, attr) == ("provider", "region_code"):
+                text = region_display(value)  # 上海市浦东新区 (310115)
         display = _text(field, value) if text and field.choices else text
         rows.append(
-            Row(label_zh=label_zh, label=capfirst(label(shape, dotted)), text=text, display=display)
+            Row(
+                label_zh=label_zh,
+                label=capfirst(label(shape, dotted)),
+                text=text,
+                display=display,
+                asked=_asked(shape, data, attr),
+            )
         )
     return tuple(rows)
 

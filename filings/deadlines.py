@@ -18,12 +18,34 @@ TO_FILE = frozenset({"draft", "in_review", "changes_requested", "approved", "ret
 @dataclass(frozen=True)
 class NextDeadline:
     label: str
-    event: dt.date
-    deadline: Deadline
+    event: dt.date | None
+    # None for "before launch": a precondition of launching, not a date.
+    deadline: Deadline | None
 
     @property
-    def due(self) -> dt.date:
-        return self.deadline.due
+    def due(self) -> dt.date | None:
+        return self.deadline.due if self.deadline is not None else None
+
+    @property
+    def before_launch(self) -> bool:
+        return self.deadline is None
+
+
+def before_launch(algorithm: dict) -> NextDeadline | None:
+    """An unlaunched generative-AI service is filed (大模型备案) or registered (登记)
+    before it launches (GAI-2023 Art 17; gai-filing-reference.md §3): no date,
+    the launch waits for it. `event` is the planned launch date when given."""
+    from .generative import FILING, route
+
+    which = route(algorithm)
+    if which is None or algorithm.get("launch_status") == "online":
+        return None
+    label = (
+        _("File before launch (上线前完成大模型备案)")
+        if which == FILING
+        else _("Register before launch (上线前完成登记)")
+    )
+    return NextDeadline(label, _date(algorithm.get("launch_date")), None)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -78,7 +100,7 @@ def next_deadline(
                 launched,
                 filing_deadline("initial", launched, overrides=overrides),
             )
-        return None
+        return before_launch(algorithm)
     event = _date((latest.get("x") or {}).get("event_on"))
     if kind == "change":
         event = event or changed_on

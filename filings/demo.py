@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from assessments.models import Answer, Assessment, Risk
+from assessments.models import Risk
 from workspaces.models import Membership, Role, Workspace
 
 from .choices import (
@@ -20,6 +20,7 @@ from .choices import (
     IdType,
     LaunchStatus,
     ManagementSystemKind,
+    ModelSource,
     RiskKind,
     ServiceForm,
     TechnicalServiceMode,
@@ -87,6 +88,7 @@ def load_demo(*, reset: bool = False) -> Workspace:
             website="https://www.example.cn",
             mau=5_200_000,
             certificate_type=CertificateType.BUSINESS_LICENSE,
+            certificate_address="北京市海淀区中关村大街1号示例大厦10层",
             icp_number="京ICP备12345678号",
             legal_rep_name="张三",
             legal_rep_id_type=IdType.RESIDENT_ID,
@@ -185,6 +187,8 @@ def load_demo(*, reset: bool = False) -> Workspace:
             social_mobilization=False,
             opinion_features=["chat", "info_sharing"],
             serves_minors=False,
+            involves_workers=False,
+            consumer_pricing=False,
         )
     )
 
@@ -239,19 +243,27 @@ def load_demo(*, reset: bool = False) -> Workspace:
         submitted_on=dt.date(2024, 3, 8),
         filed_on=dt.date(2024, 6, 12),
     )
-    assessment = Assessment.objects.create(
-        workspace=ws,
-        algorithm=feed,
+    # Every applicable item answered (no conclusion without an assessment),
+    # one of them partly met, with the gap and its rectification.
+    from .demo_assessment import answer_all
+
+    assessment = answer_all(
+        feed,
         assessed_on=dt.date(2024, 3, 5),
         report_date=dt.date(2024, 3, 6),
-        conclusion="经评估，该算法已建立较完善的安全管理制度和技术措施，风险总体可控。",
-    )
-    Answer.objects.create(
-        workspace=ws,
-        assessment=assessment,
-        item="ARS-17-opt-out",
-        status="compliant",
-        measures="“我的—设置—个性化推荐”提供关闭开关，关闭后立即停止个性化推荐。",
+        conclusion=(
+            "经评估，该算法已建立较完善的安全管理制度和技术措施；长辈模式尚未覆盖评论区，"
+            "已制定整改措施并明确完成时限。评估认为，该算法安全风险总体可控。"
+        ),
+        gaps={
+            "ARS-19-age-friendly": {
+                "status": "partial",
+                "measures": "提供“长辈模式”（大字号、简化界面），推荐内容经适老化审核。",
+                "justification": "长辈模式尚未覆盖评论区和搜索结果页，老年用户在这些页面仍使用标准界面。",
+                "rectification": "将长辈模式扩展到评论区和搜索结果页，并开展老年用户可用性测试。",
+                "rectification_due": dt.date(2024, 6, 30),
+            }
+        },
     )
     Risk.objects.create(
         workspace=ws,
@@ -294,8 +306,9 @@ def load_demo(*, reset: bool = False) -> Workspace:
         function_description="用户在搜索框输入关键词，返回相关新闻资讯列表。",
         access_path=["首页", "搜索框"],
     )
-    # Without check errors, so that the lawyer can approve it (after acknowledging
-    # the warnings the checks still give: thin texts, no flowchart, no self-assessment).
+    # Without check errors in its content, so that the lawyer can approve it (after
+    # acknowledging the warnings the checks still give: thin texts, no flowchart):
+    # its self-assessment answers every item that applies.
     Disclosure.objects.create(
         workspace=ws,
         algorithm=search,
@@ -303,6 +316,16 @@ def load_demo(*, reset: bool = False) -> Workspace:
         operating_mechanism="用户输入查询词→分词与纠错→倒排索引召回→安全过滤→相关性排序→展示搜索结果。",
         application_scenario="应用于示例新闻APP和网站的资讯搜索功能。",
         purpose="应用于资讯搜索场景，根据用户输入的查询词为用户提供相关新闻资讯。",
+    )
+    answer_all(
+        search,
+        assessed_on=dt.date(2024, 2, 26),
+        report_date=dt.date(2024, 2, 28),
+        conclusion=(
+            "经对示例新闻搜索算法开展安全自评估，适用事项均已落实相应的管理制度和技术措施，"
+            "评估认为，该算法安全风险总体可控。"
+        ),
+        search=True,
     )
     search_filing = Filing.objects.create(workspace=ws, algorithm=search, kind=FilingKind.INITIAL)
     from reviews.services import review_request_create
@@ -348,6 +371,8 @@ def load_demo(*, reset: bool = False) -> Workspace:
             type=AlgorithmType.GENERATION_SYNTHESIS,
             role=FilingRole.SERVICE_PROVIDER,
             generative_ai_service=True,
+            # Calls a filed model unchanged: the 登记 route (filings.generative.route).
+            model_source=ModelSource.API_UNCHANGED,
             application_domains=["信息管理"],
             launch_status=LaunchStatus.NOT_ONLINE,
             summary="基于大语言模型，根据用户输入的文本生成回答和文稿。",
@@ -362,6 +387,7 @@ def load_demo(*, reset: bool = False) -> Workspace:
         name="示例通用大模型",
         vendor="上海示例模型科技有限公司",
         filing_number="网信算备310115123456701240011号",
+        gai_number="Shanghai-ShiLiTongYong-202404280001",
         position=0,
     )
     Deployment.objects.create(
@@ -382,6 +408,8 @@ def load_demo(*, reset: bool = False) -> Workspace:
             name="示例大模型开放平台算法",
             type=AlgorithmType.GENERATION_SYNTHESIS,
             role=FilingRole.TECHNICAL_SUPPORTER,
+            # Offers its own model through an API: a provider under GAI-2023 Art 22.
+            model_source=ModelSource.OWN,
             application_domains=["云计算"],
             launch_status=LaunchStatus.NOT_ONLINE,
             summary="通过API和SDK向企业客户提供文本生成能力。",
@@ -391,6 +419,12 @@ def load_demo(*, reset: bool = False) -> Workspace:
     Filing.objects.create(
         workspace=ws, algorithm=Algorithm.objects.get(workspace=ws, name="示例大模型开放平台算法")
     )
+    # The feed's and the search's materials are all uploaded (sample files):
+    # the filed feed is complete, the search in review can be approved and submitted.
+    from .material_samples import attach_required_materials
+
+    attach_required_materials(feed, by=user)
+    attach_required_materials(search, by=user)
     # The feed algorithm is filed as it is now: its filing stands for this version
     # (so its PDFs carry no draft mark and a later edit makes a change filing due).
     from .versions import record

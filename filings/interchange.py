@@ -108,6 +108,7 @@ SHAPES: dict[str, Shape] = {
             _f("security_organization.description", "security_org_description"),
             _f("x.staff_requirements", "security_staff_requirements"),
             _f("x.technical_measures", "security_technical_measures"),
+            _f("x.certificate_address", "certificate_address"),
         ),
         {
             "management_systems": "management_system",
@@ -162,6 +163,7 @@ SHAPES: dict[str, Shape] = {
             _f("risks_and_safeguards"),
             _f("technical_service_modes"),
             _f("x.infrastructure", "infrastructure"),
+            _f("x.model_source", "model_source"),
         ),
         {
             "third_party_models": "third_party_model",
@@ -171,7 +173,10 @@ SHAPES: dict[str, Shape] = {
             "assessment": "assessment",
         },
     ),
-    "third_party_model": Shape(ThirdPartyModel, (_f("name"), _f("vendor"), _f("filing_number"))),
+    "third_party_model": Shape(
+        ThirdPartyModel,
+        (_f("name"), _f("vendor"), _f("filing_number"), _f("x.gai_number", "gai_number")),
+    ),
     "deployment": Shape(
         Deployment, (_f("function_name"), _f("function_description"), _f("access_path"))
     ),  # "service" is a key reference, handled apart
@@ -202,7 +207,17 @@ SHAPES: dict[str, Shape] = {
         (_f("assessed_on"), _f("report_date"), _f("metrics"), _f("conclusion")),
         {"answers": "answer", "risks": "risk"},
     ),
-    "answer": Shape(Answer, (_f("item"), _f("status"), _f("measures"), _f("justification"))),
+    "answer": Shape(
+        Answer,
+        (
+            _f("item"),
+            _f("status"),
+            _f("measures"),
+            _f("justification"),
+            _f("x.rectification", "rectification"),
+            _f("x.rectification_due", "rectification_due"),
+        ),
+    ),
     "risk": Shape(Risk, (_f("kind"), _f("description"))),
 }
 SINGLE_CHILDREN = frozenset({"disclosure", "assessment"})

@@ -177,25 +177,46 @@ REFUSED_FOUR_EYES = "four_eyes"
 def content_problems(algorithm, data: dict) -> list:
     """The checks (filings.checks) on one algorithm's content as
     filings.snapshot.content gives it: the document the CAC receives,
-    with the attachment slots it holds."""
+    with the attachment slots it holds, plus the signed and sealed scans
+    uploaded now (not part of the hashed content: filings.snapshot.formalities)."""
+    from assessments.services import check_catalogue
+
     from .checks import run_checks
-    from .services import registry_lookup
+    from .materials import latest_kind
+    from .services import peer_disclosures, registry_lookup
+    from .snapshot import formalities
 
     name = algorithm.name or None
+    slots = {a["slot"] for a in data.get("attachments", [])}
+    slots |= {a["slot"] for a in formalities(algorithm)}
     return run_checks(
         data["snapshot"],
         algorithm=name,
         registry_lookup=registry_lookup(),
-        attachments={name: {a["slot"] for a in data.get("attachments", [])}} if name else None,
+        peers=peer_disclosures(algorithm),
+        attachments={name: slots} if name else None,
+        kind=latest_kind(algorithm.filings.order_by("created_at", "pk")),
+        catalogue=check_catalogue(),
     )
 
 
 def blocking_errors(problems, *, target: str = S.APPROVED) -> list:
-    """The problems that refuse a move to `target`. Today every error
-    refuses approval and submission alike."""
+    """The problems that refuse a move to `target`: an approval is refused by
+    the errors about the content (`blocks` "approval"); recording the
+    submission by every error, the missing signed and sealed scans too."""
     from .checks import ERROR
 
-    return [p for p in problems if p.severity == ERROR]
+    errors = [p for p in problems if p.severity == ERROR]
+    if target == S.APPROVED:
+        return [p for p in errors if getattr(p, "blocks", "approval") == "approval"]
+    return errors
+
+
+def submission_errors(problems) -> list:
+    """The errors that block only the submission (missing scans, formalities)."""
+    from .checks import ERROR
+
+    return [p for p in problems if p.severity == ERROR and getattr(p, "blocks", "") == "submission"]
 
 
 def open_warnings(problems) -> list:

@@ -3,6 +3,7 @@ evaluated with the same condition language as the self-assessment catalogue."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -10,7 +11,14 @@ from pathlib import Path
 
 from django.utils import translation
 
-from assessments.applicability import algorithm_facts, condition_problems, evaluate
+from assessments.applicability import (
+    DOES_NOT_APPLY,
+    PROVISIONAL,
+    algorithm_facts,
+    applicability,
+    condition_problems,
+    unknown_facts,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "obligations.json"
 
@@ -22,6 +30,8 @@ class Obligation:
     title: dict
     explanation: dict
     applies_when: dict
+    # Applies only until an open screening question is answered "no" (待确认).
+    provisional: bool = False
 
     def _text(self, texts: dict) -> str:
         return texts["zh"] if translation.get_language() == "zh-hans" else texts["en"]
@@ -65,5 +75,13 @@ def load(path: Path = DATA) -> tuple[Obligation, ...]:
 def applicable(
     snapshot: dict, provider_index: int = 0, algorithm_index: int = 0
 ) -> list[Obligation]:
+    """The obligations that apply, and (`provisional`) those an unanswered
+    screening question would bring in: they stay listed until it is answered "no"."""
     facts = algorithm_facts(snapshot, provider_index, algorithm_index)
-    return [o for o in load() if evaluate(o.applies_when, facts)]
+    unknown = unknown_facts(snapshot, provider_index, algorithm_index)
+    found = []
+    for o in load():
+        applies = applicability(o.applies_when, facts, unknown)
+        if applies != DOES_NOT_APPLY:
+            found.append(dataclasses.replace(o, provisional=applies == PROVISIONAL))
+    return found

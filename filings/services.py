@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .choices import FilingStatus
-from .models import Activity, Algorithm, Attachment
+from .models import Activity, Algorithm, Attachment, Disclosure
 
 # Statuses that mean the CAC has (or had) the filing: such an algorithm is on
 # the CAC's record, so it leaves through a cancellation filing, not a delete.
@@ -71,6 +71,44 @@ def attachment_slots(algorithm: Algorithm) -> set[str]:
     ) | set(
         Attachment.objects.filter(provider_id=algorithm.provider_id).values_list("slot", flat=True)
     )
+
+
+def peer_disclosures(algorithm: Algorithm) -> list[dict]:
+    """The workspace's other algorithms as {"name", "disclosure"}, for the
+    checks that compare an algorithm's snapshot with its neighbours
+    (checks.run_checks(peers=…)). One query."""
+    from .checks import DISCLOSURE_ROWS
+
+    rows = (
+        Disclosure.objects.filter(workspace_id=algorithm.workspace_id)
+        .exclude(algorithm_id=algorithm.pk)
+        .values_list("algorithm__name", *DISCLOSURE_ROWS)
+    )
+    return [
+        {"name": name, "disclosure": dict(zip(DISCLOSURE_ROWS, texts, strict=True))}
+        for name, *texts in rows
+    ]
+
+
+def workspace_attachment_slots(workspace) -> dict[str, set[str]]:
+    """Per algorithm name, the slots holding a file: its own and its provider's
+    (as checks.run_checks and checks.completeness take them). Three queries."""
+    algorithms = list(
+        Algorithm.objects.filter(workspace=workspace).values_list("name", "provider_id")
+    )
+    slots: dict[str, set[str]] = {name: set() for name, _provider in algorithms}
+    provider_slots: dict[int, set[str]] = {}
+    for provider_id, slot in Attachment.objects.filter(
+        workspace=workspace, provider__isnull=False
+    ).values_list("provider_id", "slot"):
+        provider_slots.setdefault(provider_id, set()).add(slot)
+    for name, provider_id in algorithms:
+        slots[name] |= provider_slots.get(provider_id, set())
+    for name, slot in Attachment.objects.filter(
+        workspace=workspace, algorithm__isnull=False
+    ).values_list("algorithm__name", "slot"):
+        slots.setdefault(name, set()).add(slot)
+    return slots
 
 
 def registry_lookup():

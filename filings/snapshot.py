@@ -17,7 +17,7 @@ security organisation, management systems), the provider's services, the
 algorithm with its third-party models, deployments, disclosure texts and
 self-assessment (dates, answers, risks, metrics, conclusion), the format
 code, and the attachments by slot, file name, SHA-256 of the bytes and
-catalogue item. A third-party model's filing number is content: it
+catalogue item, except the signed and sealed scans (below). A third-party model's filing number is content: it
 describes the model the algorithm uses.
 
 What is lifecycle bookkeeping, and so left out:
@@ -34,6 +34,11 @@ What is lifecycle bookkeeping, and so left out:
   own labels, neither filed nor printed. Renaming a workspace is not a
   change the CAC must hear about.
 - For attachments: who uploaded them, when, and where the file is stored.
+- The signed and sealed scans and other formalities (choices.SUBMISSION_SLOTS:
+  licence, ID copies, 承诺书, 主体责任, 工作证明, the signed report). They
+  are made after the content is approved, from the approved content, so
+  uploading one must not withdraw the approval. `formalities(algorithm)`
+  lists them (slot, name, SHA-256) for the package and the submission check.
 
 Limitation, on purpose: a change filing's summary is edited on the filing
 and so does not withdraw an approval when it changes.
@@ -43,8 +48,10 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db.models import Q
+
 from . import interchange
-from .choices import FilingStatus
+from .choices import SUBMISSION_SLOTS, FilingStatus
 from .models import Algorithm, Attachment, Filing
 
 # The snapshot keys that are bookkeeping, not content (see the module's docstring).
@@ -80,7 +87,7 @@ def contents(workspace, algorithms) -> dict[int, dict]:
         provider_id__in=set(provider_of.values())
     )
     by_algorithm: dict[int, list] = {pk: [] for pk in ids}
-    for a in files.only(
+    for a in files.exclude(slot__in=SUBMISSION_SLOTS).only(
         "slot", "original_name", "sha256", "assessment_item", "algorithm_id", "provider_id"
     ):
         entry = {
@@ -108,6 +115,22 @@ def contents(workspace, algorithms) -> dict[int, dict]:
         attachments = sorted(by_algorithm[pk], key=lambda a: (a["slot"], a["name"], a["sha256"]))
         out[pk] = {"snapshot": snapshot, "attachments": attachments}
     return out
+
+
+def formalities(algorithm: Algorithm) -> list[dict]:
+    """The algorithm's (and its provider's) files in the submission-only slots,
+    as {"slot", "name", "sha256"}, sorted like content()'s attachments: listed
+    in the package with their SHA-256, never part of the hashed content."""
+    files = Attachment.objects.filter(
+        slot__in=SUBMISSION_SLOTS, workspace_id=algorithm.workspace_id
+    ).filter(Q(algorithm_id=algorithm.pk) | Q(provider_id=algorithm.provider_id))
+    return sorted(
+        (
+            {"slot": a.slot, "name": a.original_name, "sha256": a.sha256}
+            for a in files.only("slot", "original_name", "sha256")
+        ),
+        key=lambda a: (a["slot"], a["name"], a["sha256"]),
+    )
 
 
 def digest(data: dict) -> str:

@@ -31,14 +31,19 @@ from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
 from .forms import AttachmentForm, ImportForm, NumberCorrectionForm, TransitionForm
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
-from .services import DeletionRefused, delete_algorithm, deletion_refusal
+from .services import (
+    DeletionRefused,
+    delete_algorithm,
+    deletion_refusal,
+    workspace_attachment_slots,
+)
 
 SORTS = {
     "name": lambda row: row["name"] or "\uffff",
     "type": lambda row: (row["type_label"], row["name"]),
     "status": lambda row: (row["status_label"], row["name"]),
     "completeness": lambda row: (row["completeness"], row["name"]),
-    "deadline": lambda row: (row["deadline"].due if row["deadline"] else dt.date.max, row["name"]),
+    "deadline": lambda row: ((row["deadline"] and row["deadline"].due) or dt.date.max, row["name"]),
 }
 
 
@@ -61,7 +66,8 @@ def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
     pk_at = {
         pointer: pk for (model_name, pk), pointer in locations.items() if model_name == "algorithm"
     }
-    percent = checks.completeness(document)
+    # Required materials count too: 100% only when nothing the CAC needs is missing.
+    percent = checks.completeness(document, workspace_attachment_slots(workspace))
     window = deadlines.events_window(document)
     overrides = None
     if window:
@@ -83,7 +89,9 @@ def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
                 algorithm, overrides=overrides, changed_on=change.changed_on if change else None
             )
             urgency = (
-                deadline_status(upcoming.deadline, today, overrides=overrides) if upcoming else None
+                deadline_status(upcoming.deadline, today, overrides=overrides)
+                if upcoming and upcoming.deadline
+                else None
             )
             rows.append(
                 {
@@ -134,7 +142,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         (
             r["deadline"].deadline.warning
             for r in rows
-            if r["deadline"] and r["deadline"].deadline.estimated
+            if r["deadline"] and r["deadline"].deadline and r["deadline"].deadline.estimated
         ),
         None,
     )
@@ -247,7 +255,9 @@ def _algorithm_context(
         **_change_filing_context(access, algorithm, filings, change, number_form),
         "obligations": obligations.applicable(snapshot),
         "deadline": upcoming,
-        "urgency": deadline_status(upcoming.deadline, timezone.localdate()) if upcoming else None,
+        "urgency": deadline_status(upcoming.deadline, timezone.localdate())
+        if upcoming and upcoming.deadline
+        else None,
         "today": timezone.localdate(),
         "workspace": access.workspace,
         "access": access,

@@ -129,6 +129,7 @@ class ProviderForm(PanelForm):
             "website",
             "mau",
             "certificate_type",
+            "certificate_address",
             "certificate_valid_until",
             "icp_number",
             "legal_rep_name",
@@ -191,11 +192,23 @@ class AlgorithmBasicForm(PanelForm):
             "type",
             "role",
             "generative_ai_service",
+            "model_source",
             "application_domains",
             "launch_status",
             "launch_date",
         ]
-        widgets = {"launch_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {
+            "launch_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            # The portal asks 填报角色 only for generation and synthesis
+            # (portal-details §1.2); static/js/suanbei.js shows it then.
+            "role": forms.Select(
+                attrs={
+                    "data-shown-when-field": "type",
+                    "data-shown-when-value": choices.AlgorithmType.GENERATION_SYNTHESIS,
+                    "data-shown-default": choices.Role.SERVICE_PROVIDER,
+                }
+            ),
+        }
         help_texts = {
             "name": _(
                 "The one name used in the form, the disclosure and the report; published names usually end in 算法, "
@@ -213,6 +226,9 @@ class AlgorithmBasicForm(PanelForm):
 
 
 class AlgorithmDetailForm(PanelForm):
+    # 自评估「算法基本情况」≤ 150 字 (checks.SUMMARY_MAX).
+    counters = {"summary": 150}
+
     input_modalities = forms.MultipleChoiceField(
         label=capfirst(_("input modalities")),
         choices=choices.Modality.choices,
@@ -281,7 +297,7 @@ class AlgorithmModesForm(PanelForm):
 class ThirdPartyModelForm(PanelForm):
     class Meta:
         model = ThirdPartyModel
-        fields = ["name", "vendor", "filing_number"]
+        fields = ["name", "vendor", "filing_number", "gai_number"]
 
 
 class ServiceForm(PanelForm):
@@ -332,6 +348,32 @@ class ServiceForm(PanelForm):
             "mau": _("Cannot exceed the entity's monthly active users."),
             "prior_licences": _(
                 "ICP filing or licence number, and other licences such as 互联网新闻信息服务许可证."
+            ),
+            # Screening (issue 12 §6): unanswered, the items they bring in apply provisionally.
+            "public_opinion_attributes": _(
+                "Yes if users can publish or spread information to the public through it: "
+                "forums, comments, public accounts, live streaming, short videos, sharing, "
+                "trending lists. Until answered, the filing obligations apply provisionally."
+            ),
+            "social_mobilization": _(
+                "Yes if it can rally the public to act: calls to join events, group "
+                "organisation, petitions, crowd activities. Until answered, the filing "
+                "obligations apply provisionally."
+            ),
+            "serves_minors": _(
+                "Yes if users under 18 can use it, or it has a youth or minors mode (青少年模式), "
+                "even if adults are the main users. Until answered, the minors' items apply "
+                "provisionally."
+            ),
+            "involves_workers": _(
+                "Yes if the algorithm assigns work or sets pay or hours for workers: riders, "
+                "drivers, couriers, delivery staff, crowd workers. Until answered, the "
+                "workers' items apply provisionally."
+            ),
+            "consumer_pricing": _(
+                "Yes if it sets prices or trading terms for consumers: dynamic or personalised "
+                "pricing, coupons or discounts by user, surge fares. Until answered, the "
+                "consumers' items apply provisionally."
             ),
         }
 

@@ -23,7 +23,7 @@ from .choices import PROVIDER_SLOTS, AttachmentSlot
 from .forms import AttachmentForm
 from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
 from .reach_views import guarded_save
-from .services import attachment_slots, registry_lookup
+from .services import attachment_slots, peer_disclosures, registry_lookup
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
@@ -33,17 +33,23 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
 def _problems(algorithm: Algorithm, progress: dict | None = None) -> tuple[list, dict]:
     """Checks on the algorithm's snapshot, and where each object sits in it; with
     `progress`, also the share of required fields filled (progress["completeness"])."""
+    from assessments.services import check_catalogue
+
     from .checks import completeness, run_checks
 
     locations: dict = {}
     document = interchange.algorithm_snapshot(algorithm, locations=locations)
     if progress is not None:
-        progress["completeness"] = next(iter(completeness(document).values()), 0)
+        progress["completeness"] = next(
+            iter(completeness(document, {algorithm.name: attachment_slots(algorithm)}).values()), 0
+        )
     problems = run_checks(
         document,
         algorithm=algorithm.name or None,
         registry_lookup=registry_lookup(),
         attachments={algorithm.name: attachment_slots(algorithm)},
+        peers=peer_disclosures(algorithm),
+        catalogue=check_catalogue(),
     )
     return problems, locations
 
@@ -109,11 +115,14 @@ def _step_summary(placed: dict, loose: list) -> dict[str, dict]:
 
 # Problems about files belong to the 附件 step, those about the report to 检查.
 CODE_STEPS = {
-    "flowchart_missing": "attachments",
-    "labeling_evidence_missing": "attachments",
-    "third_party_proof_missing": "attachments",
+    "material_missing": "attachments",
     "assessment_missing": "review",
     "assessment_conclusion_missing": "review",
+    "assessment_unanswered": "review",
+    "conclusion_unsupported": "review",
+    "metric_outside_threshold": "review",
+    "rectification_missing": "review",
+    "partial_without_reason": "review",
 }
 
 
@@ -256,6 +265,7 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
         problems, locations, summary, loose = _checked(algorithm, panels, context)
         context["summary"] = summary
         context["problems"] = _review_rows(problems, locations, algorithm, slug)
+        context["problem_groups"] = problem_groups(context["problems"])
     context.update(_comment_threads(access, algorithm, step, panels))
     return render(request, f"filings/wizard/step_{step}.html", context)
 
@@ -297,19 +307,34 @@ def _registry_notes(panels: list[wizard.Panel]) -> None:
     """Beside a third-party model's filing number: the CAC listing it matches."""
     lookup = registry_lookup()
     for panel in panels:
-        if panel.kind.kind != "third-party-model" or not panel.obj.filing_number or lookup is None:
+        if panel.kind.kind != "third-party-model" or lookup is None:
             continue
-        found = lookup(panel.obj.filing_number)
+        notes = {}
+        found = lookup(panel.obj.filing_number) if panel.obj.filing_number else None
         if found and found["status"] == "found":
             record = found["record"]
-            panel.field_notes = {
-                "filing_number": _("Listed by the CAC (%(batch)s): %(algorithm)s · %(entity)s")
-                % {
-                    "batch": record.batch,
-                    "algorithm": record.algorithm_name,
-                    "entity": record.entity_name,
-                }
+            notes["filing_number"] = _(
+                "Listed by the CAC (%(batch)s): %(algorithm)s · %(entity)s"
+            ) % {
+                "batch": record.batch,
+                "algorithm": record.algorithm_name,
+                "entity": record.entity_name,
             }
+        # I12-E: the upstream model's 大模型备案号 / 上线编号 in the generative-AI lists.
+        gai = getattr(lookup, "gai", None)
+        found = gai(panel.obj.gai_number) if gai and panel.obj.gai_number.strip() else None
+        if found and found["status"] == "found":
+            record = found["record"]
+            notes["gai_number"] = _(
+                "In the CAC's generative-AI list (%(kind)s, %(date)s): %(name)s · %(holder)s"
+            ) % {
+                "kind": record.kind,
+                "date": record.filed_on_text or record.batch,
+                "name": record.name,
+                "holder": record.holder,
+            }
+        if notes:
+            panel.field_notes = notes
 
 
 @login_required
@@ -339,17 +364,52 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
 
 
 def _attachment_context(algorithm: Algorithm) -> dict:
+    """The materials of the filing (filings.materials), grouped by who produces
+    them, each with its files and whether it is required, optional or missing."""
+    from .materials import required_materials
+
     provider = algorithm.provider
     provider_files = list(provider.attachments.all())
     algorithm_files = list(algorithm.attachments.all())
-    slots = []
+
+    def files_in(slot: str) -> list:
+        files = provider_files if slot in PROVIDER_SLOTS else algorithm_files
+        return [f for f in files if f.slot == slot]
+
+    entries = required_materials(algorithm)
+    listed = {e.slot for e in entries if e.slot}
+    rows = [
+        {"entry": e, "slot": e.slot, "label": e.label, "files": files_in(e.slot) if e.slot else []}
+        for e in entries
+    ]
+    # A slot the list does not name still shows its files (optional).
     for value, label in AttachmentSlot.choices:
-        files = provider_files if value in PROVIDER_SLOTS else algorithm_files
-        slots.append(
-            {"slot": value, "label": label, "files": [f for f in files if f.slot == value]}
+        if value not in listed:
+            rows.append({"entry": None, "slot": value, "label": label, "files": files_in(value)})
+    groups = [
+        {"producer": code, "label": label, "rows": []}
+        for code, label in (
+            ("generated", _("Generated by Suanbei")),
+            ("sign_seal", _("To sign and seal, then upload the scan")),
+            ("upload", _("To upload")),
         )
+    ]
+    by_code = {g["producer"]: g for g in groups}
+    for row in rows:
+        entry = row["entry"]
+        producer = entry.producer if entry else "upload"
+        if entry is not None and not entry.slot:
+            row["state"] = "generated"  # printed from the data: nothing to upload
+        elif row["files"]:
+            row["state"] = "uploaded"
+        elif entry is not None and entry.required:
+            row["state"] = "missing"
+        else:
+            row["state"] = "optional"
+        by_code[producer]["rows"].append(row)
     return {
-        "slots": slots,
+        "material_groups": [g for g in groups if g["rows"]],
+        "slots": rows,
         "provider_form": AttachmentForm(owner="provider"),
         "algorithm_form": AttachmentForm(owner="algorithm"),
     }
@@ -377,10 +437,17 @@ def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: st
                     if kind.step == "assessment":
                         page = reverse("assessments:page", args=[slug, algorithm.pk])
                 break
+        if problem.code == "material_missing":
+            # The pointer ends in the slot: link to that slot on the 附件 step.
+            anchor = f"#slot-{problem.pointer.rsplit('/', 1)[-1]}"
         if page is None and problem.code in ASSESSMENT_CODES:
             # No assessment (or no conclusion) yet: the fix is on the self-assessment page.
             page = reverse("assessments:page", args=[slug, algorithm.pk])
-            anchor = "#conclusion" if problem.code == "assessment_conclusion_missing" else ""
+            anchor = {
+                "assessment_conclusion_missing": "#conclusion",
+                "conclusion_unsupported": "#conclusion",
+                "metric_outside_threshold": "#metrics",
+            }.get(problem.code, "")
         url = (page or reverse("filings:wizard", args=[slug, algorithm.pk, step])) + anchor
         place = _("Self-assessment") if page else step_names.get(step, "")
         where = f"{place} · {capfirst(field)}" if field else place
@@ -388,7 +455,37 @@ def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: st
     return rows
 
 
-ASSESSMENT_CODES = frozenset({"assessment_missing", "assessment_conclusion_missing"})
+def problem_groups(rows: list[dict]) -> list[dict]:
+    """Check rows in three groups, in this order: errors that block the approval
+    (the content), errors that block only the submission (scans and
+    formalities made after approval), warnings. Empty groups are left out."""
+    groups = [
+        {"code": "approval", "label": _("Blocks the approval"), "rows": []},
+        {"code": "submission", "label": _("Blocks the submission to the CAC"), "rows": []},
+        {"code": "warnings", "label": _("Warnings"), "rows": []},
+    ]
+    for row in rows:
+        problem = row["problem"]
+        if problem.severity != "error":
+            groups[2]["rows"].append(row)
+        elif getattr(problem, "blocks", "approval") == "submission":
+            groups[1]["rows"].append(row)
+        else:
+            groups[0]["rows"].append(row)
+    return [g for g in groups if g["rows"]]
+
+
+ASSESSMENT_CODES = frozenset(
+    {
+        "assessment_missing",
+        "assessment_conclusion_missing",
+        "assessment_unanswered",
+        "conclusion_unsupported",
+        "metric_outside_threshold",
+        "rectification_missing",
+        "partial_without_reason",
+    }
+)
 
 
 def _step_names(algorithm: Algorithm) -> dict[str, str]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RegistryImport, RegistryRecord
+from .models import GenAIRecord, RegistryImport, RegistryRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,3 +36,13 @@ class RegistryImportAdmin(ReadOnlyAdmin):
         "unchanged",
         "latest_batch",
     ]
+
+
+@admin.register(GenAIRecord)
+class GenAIRecordAdmin(ReadOnlyAdmin):
+    """The generative-AI lists change only through `manage.py import_genai_filings`."""
+
+    list_display = ["number", "kind", "name", "holder", "filed_on_text", "batch"]
+    list_filter = ["kind", "batch", "province"]
+    search_fields = ["number", "name", "holder"]
+    show_full_result_count = False

@@ -61,3 +61,15 @@ def describe_third_party_number(number: str) -> ThirdPartyNumber:
         return {"status": "malformed", "record": None, "latest_batch": batch}
     record = lookup(number)
     return {"status": "found" if record else "absent", "record": record, "latest_batch": batch}
+
+
+def _describe_gai_number(number: str):
+    from .genai import describe_gai_number
+
+    return describe_gai_number(number)
+
+
+# The checks find the generative-AI lists through the registry look-up they are
+# given (filings.checks.generative_route_checks), so a stand-in look-up in a
+# test needs no database.
+describe_third_party_number.gai = _describe_gai_number  # type: ignore[attr-defined]

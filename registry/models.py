@@ -127,3 +127,35 @@ class RegistryImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.sha256[:12]} @ {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class GenAIRecord(models.Model):
+    """One row of the CAC's 生成式人工智能服务已备案信息 lists (shared/data/cac/genai-filings.json):
+    a 大模型备案 (备案号) or a 登记 (上线编号), neither a 网信算备 number.
+
+    Imported whole: each import replaces every row (registry.importer.import_genai).
+    """
+
+    number = models.CharField(_("large-model filing or launch number"), max_length=100)
+    # Matched case-insensitively: the published province tokens vary in case.
+    number_key = models.CharField(max_length=100, db_index=True, editable=False)
+    kind = models.CharField(
+        pgettext_lazy("generative-AI list", "kind"),
+        max_length=8,
+        help_text=_("备案 (filed large model) or 登记 (registered application)."),
+    )
+    name = models.CharField(_("model or application name"), max_length=200)
+    holder = models.CharField(_("filing entity"), max_length=200)
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    filed_on_text = models.CharField(_("filed on, as published"), max_length=20, blank=True)
+    batch = models.CharField(_("batch"), max_length=20, help_text=_("As published, e.g. 2024-04."))
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("published generative-AI filing")
+        verbose_name_plural = _("published generative-AI filings")
+        ordering = ["-filed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"

@@ -150,19 +150,24 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
 def _checks_context(access: Access, algorithm: Algorithm, current: dict, digest: str, user) -> dict:
     """The checks on the content a reviewer approves (the lifecycle's guard runs
     the same), each linking to its field, and what would refuse her approval."""
-    from filings.wizard_views import _review_rows
+    from filings.wizard_views import _review_rows, problem_groups
 
     problems = lifecycle.content_problems(algorithm, current)
     locations: dict = {}
     interchange.algorithm_snapshot(algorithm, locations=locations)
     rows = _review_rows(problems, locations, algorithm, access.workspace.slug)
     errors = lifecycle.blocking_errors(problems)
+    later = lifecycle.submission_errors(problems)
     warnings = lifecycle.open_warnings(problems)
     return {
         "seen_digest": digest,
         "checks": {
             "rows": rows,
+            # Errors on the content (refuse the approval), and those that
+            # refuse only the submission (scans made after approval).
+            "groups": problem_groups(rows),
             "errors": len(errors),
+            "submission_errors": len(later),
             "warnings": len(warnings),
             "blocked": bool(errors),
             "four_eyes": lifecycle.four_eyes_refusal(

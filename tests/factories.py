@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from filings import choices
+from filings.demo_assessment import answer_all
+from filings.material_samples import attach_required_materials
 from filings.models import (
     Algorithm,
     Deployment,
@@ -135,6 +137,7 @@ class FilingFactory(DjangoModelFactory):
 COMPLETE_PROVIDER = {
     "registered_address": "北京市海淀区中关村大街1号示例大厦10层",
     "certificate_type": choices.CertificateType.BUSINESS_LICENSE,
+    "certificate_address": "北京市海淀区中关村大街1号示例大厦10层",
     "icp_number": "京ICP备12345678号",
     "mau": 5_000_000,
     "legal_rep_name": "张三",
@@ -152,6 +155,13 @@ COMPLETE_SERVICE = {
     "real_name_required": True,
     "dau": 600_000,
     "mau": 3_000_000,
+    # The screening questions, all answered (an unanswered one is an error).
+    "public_opinion_attributes": True,
+    "social_mobilization": False,
+    "opinion_features": ["comments", "info_sharing"],
+    "serves_minors": False,
+    "involves_workers": False,
+    "consumer_pricing": False,
 }
 COMPLETE_ALGORITHM = {
     "application_domains": ["新闻门户"],
@@ -190,8 +200,9 @@ _COMPLETE_NUMBERS = itertools.count(1)
 
 def complete_algorithm(*, workspace=None, **fields) -> Algorithm:
     """An algorithm with its provider, one product using it and its disclosure,
-    filled in so that the checks report no error. Two warnings stay open on
-    purpose (no flowchart uploaded, no self-assessment yet): approving it
+    filled in so that the checks report no error, with a sample file in every
+    required material's slot, and a self-assessment answering every item that
+    applies (filings.demo_assessment). Warnings may stay open: approving it
     needs the reviewer's acknowledgement of them.
 
     Inside a test transaction, run the on-commit callbacks around this call
@@ -211,5 +222,14 @@ def complete_algorithm(*, workspace=None, **fields) -> Algorithm:
         algorithm=algorithm,
         application_scenario=f"应用于{service.name}首页推荐频道。",
         **COMPLETE_DISCLOSURE,
+    )
+    # Every required material uploaded (filings.materials): no material error.
+    attach_required_materials(algorithm)
+    # No conclusion without an assessment: every applicable item answered.
+    answer_all(
+        algorithm,
+        assessed_on=dt.date(2025, 1, 2),
+        report_date=dt.date(2025, 1, 3),
+        conclusion="经评估，该算法已落实适用事项的管理制度和技术措施，安全风险总体可控。",
     )
     return algorithm

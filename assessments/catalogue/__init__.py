@@ -172,6 +172,32 @@ def _date_problems(value: Any, where: str) -> list[str]:
     return []
 
 
+def _succession_problems(value: Any, regulations: dict, where: str) -> list[str]:
+    """`succeeded_by`: {"regulation": code, "from": date, "clauses": {old prefix: new}} (I12-E).
+
+    From that date a report cites the successor instead (assessments.citations.dated_basis);
+    `clauses` maps a clause (or its leading chapter) to the successor's, e.g. {"9": "B"}.
+    """
+    where = f"{where}.succeeded_by"
+    if not isinstance(value, dict):
+        return [_("%(where)s: expected an object.") % {"where": where}]
+    problems = _keys_problems(value, {"regulation", "from"}, {"clauses"}, where)
+    if value.get("regulation") not in regulations:
+        problems.append(
+            _("%(where)s.regulation: unknown regulation “%(code)s”.")
+            % {"where": where, "code": value.get("regulation")}
+        )
+    problems += _date_problems(value.get("from"), f"{where}.from")
+    clauses = value.get("clauses", {})
+    if not isinstance(clauses, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in clauses.items()
+    ):
+        problems.append(
+            _("%(where)s.clauses: expected an object of clause → clause.") % {"where": where}
+        )
+    return problems
+
+
 def vocabulary_of(document: dict) -> Vocabulary:
     """The codes a (structurally valid) catalogue document defines."""
     return Vocabulary(
@@ -194,7 +220,15 @@ def document_problems(document: Any) -> list[str]:
         return [_("The catalogue must be a JSON object.")]
     problems = _keys_problems(
         document,
-        {"version", "regulations", "evidence_kinds", "areas", "metrics", "items"},
+        {
+            "version",
+            "regulations",
+            "evidence_kinds",
+            "report_sections",
+            "areas",
+            "metrics",
+            "items",
+        },
         {"description"},
         "catalogue",
     )
@@ -212,7 +246,9 @@ def document_problems(document: Any) -> list[str]:
         if not isinstance(regulation, dict):
             problems.append(_("%(where)s: expected an object.") % {"where": where})
             continue
-        problems += _keys_problems(regulation, {"kind", "title", "effective"}, {"note"}, where)
+        problems += _keys_problems(
+            regulation, {"kind", "title", "effective"}, {"note", "succeeded_by"}, where
+        )
         if regulation.get("kind") not in REGULATION_KINDS:
             problems.append(
                 _("%(where)s.kind: expected one of %(kinds)s.")
@@ -222,6 +258,8 @@ def document_problems(document: Any) -> list[str]:
         problems += _date_problems(regulation.get("effective"), f"{where}.effective")
         if "note" in regulation:
             problems += _texts_problems(regulation["note"], f"{where}.note")
+        if "succeeded_by" in regulation:
+            problems += _succession_problems(regulation["succeeded_by"], regulations, where)
 
     evidence_kinds = document["evidence_kinds"]
     if not isinstance(evidence_kinds, dict) or not evidence_kinds:
@@ -229,6 +267,9 @@ def document_problems(document: Any) -> list[str]:
     else:
         for code, label in evidence_kinds.items():
             problems += _texts_problems(label, f"evidence_kinds.{code}")
+
+    problems_of_sections, section_codes = report_sections_problems(document["report_sections"])
+    problems += problems_of_sections
 
     areas = document["areas"]
     if not isinstance(areas, list) or not areas:
@@ -240,7 +281,16 @@ def document_problems(document: Any) -> list[str]:
         if not isinstance(area, dict):
             problems.append(_("%(where)s: expected an object.") % {"where": where})
             continue
-        problems += _keys_problems(area, {"code", "label"}, set(), where)
+        problems += _keys_problems(area, {"code", "label", "report_section"}, set(), where)
+        if "report_section" in area and area["report_section"] not in section_codes:
+            problems.append(
+                _("%(where)s.report_section: unknown report section “%(code)s”; known: %(codes)s.")
+                % {
+                    "where": where,
+                    "code": area["report_section"],
+                    "codes": ", ".join(section_codes),
+                }
+            )
         code = area.get("code")
         if not isinstance(code, str) or not AREA_CODE.match(code):
             problems.append(_("%(where)s.code: expected a snake_case code.") % {"where": where})
@@ -295,6 +345,65 @@ def document_problems(document: Any) -> list[str]:
     return problems
 
 
+def report_sections_problems(sections: Any) -> tuple[list[str], list[str]]:
+    """The headings of 四、风险防控情况 (cac-filing-reference.md §3.1), in order: (problems, codes)."""
+    if not isinstance(sections, list) or not sections:
+        return [_("report_sections: expected a non-empty list.")], []
+    problems: list[str] = []
+    codes: list[str] = []
+    for i, section in enumerate(sections):
+        where = f"report_sections[{i}]"
+        if not isinstance(section, dict):
+            problems.append(_("%(where)s: expected an object.") % {"where": where})
+            continue
+        problems += _keys_problems(section, {"code", "title"}, set(), where)
+        code = section.get("code")
+        if not isinstance(code, str) or not AREA_CODE.match(code):
+            problems.append(_("%(where)s.code: expected a snake_case code.") % {"where": where})
+        elif code in codes:
+            problems.append(
+                _("%(where)s.code: “%(code)s” is listed twice.") % {"where": where, "code": code}
+            )
+        else:
+            codes.append(code)
+        problems += _texts_problems(section.get("title"), f"{where}.title")
+    return problems, codes
+
+
+# The report prints a 符合 item as its statement, and a gap as "本单位尚未落实以下要求：" with the
+# statement's rest, so a statement is one declarative sentence in that form. Status words would
+# read as the item's conclusion.
+STATEMENT_PREFIX = {"zh": "本单位已", "en": "The provider has "}
+STATEMENT_END = {"zh": "。", "en": "."}
+STATUS_WORDS = ("符合", "不适用", "未评估")
+
+
+def statement_problems(statement: Any, where: str = "statement") -> list[str]:
+    """An item's declarative statement: {"zh": "本单位已…。", "en": "The provider has ….”}."""
+    problems = _texts_problems(statement, where)
+    if problems:
+        return problems
+    for lang in ("zh", "en"):
+        text = statement[lang].strip()
+        if not text.startswith(STATEMENT_PREFIX[lang]) or not text.endswith(STATEMENT_END[lang]):
+            problems.append(
+                _("%(where)s.%(lang)s: expected one sentence “%(prefix)s…%(end)s”.")
+                % {
+                    "where": where,
+                    "lang": lang,
+                    "prefix": STATEMENT_PREFIX[lang],
+                    "end": STATEMENT_END[lang],
+                }
+            )
+    for word in STATUS_WORDS:
+        if word in statement["zh"]:
+            problems.append(
+                _("%(where)s.zh: “%(word)s” is a conclusion of the assessment; reword.")
+                % {"where": where, "word": word}
+            )
+    return problems
+
+
 def metric_problems(metric: dict, vocabulary: Vocabulary, where: str) -> list[str]:
     problems = _keys_problems(
         metric,
@@ -335,7 +444,7 @@ def metric_problems(metric: dict, vocabulary: Vocabulary, where: str) -> list[st
 def item_problems(item: dict, vocabulary: Vocabulary, where: str) -> list[str]:
     problems = _keys_problems(
         item,
-        {"id", "area", "question", "guidance", "evidence", "basis"},
+        {"id", "area", "question", "statement", "guidance", "evidence", "basis"},
         {"applies_when", "metrics"},
         where,
     )
@@ -347,6 +456,7 @@ def item_problems(item: dict, vocabulary: Vocabulary, where: str) -> list[str]:
         )
     problems += area_problems(item.get("area"), vocabulary, f"{where}.area")
     problems += _texts_problems(item.get("question"), f"{where}.question")
+    problems += statement_problems(item.get("statement"), f"{where}.statement")
     problems += _texts_problems(item.get("guidance"), f"{where}.guidance")
     problems += evidence_problems(item.get("evidence"), vocabulary, f"{where}.evidence")
     problems += basis_problems(item.get("basis"), vocabulary, f"{where}.basis")
@@ -456,6 +566,7 @@ def load_catalogue(path: Path | str | None = None) -> LoadResult:
                 "regulations": document["regulations"],
                 "areas": document["areas"],
                 "evidence_kinds": document["evidence_kinds"],
+                "report_sections": document["report_sections"],
             },
         )
         _sync(
@@ -488,6 +599,8 @@ def load_catalogue(path: Path | str | None = None) -> LoadResult:
                     "position": i,
                     "question_zh": item["question"]["zh"],
                     "question_en": item["question"]["en"],
+                    "statement_zh": item["statement"]["zh"],
+                    "statement_en": item["statement"]["en"],
                     "guidance_zh": item["guidance"]["zh"],
                     "guidance_en": item["guidance"]["en"],
                     "evidence": item["evidence"],

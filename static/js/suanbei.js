@@ -925,3 +925,46 @@
     }
   });
 })();
+
+/*
+ * Fields the portal asks only for some answers (填报角色 only for generation
+ * and synthesis): a widget with data-shown-when-field="type" and
+ * data-shown-when-value="generation_synthesis" is shown while the named field
+ * of the same form has that value, or while it holds a value other than its
+ * data-shown-default (so a wrong answer stays visible to be corrected).
+ */
+(function () {
+  "use strict";
+
+  function update(widget) {
+    var form = widget.form;
+    var wrapper = widget.closest("[data-field]");
+    if (!form || !wrapper) {
+      return;
+    }
+    var other = form.querySelector(
+      '[data-field="' + widget.getAttribute("data-shown-when-field") + '"] select, ' +
+        '[data-field="' + widget.getAttribute("data-shown-when-field") + '"] input'
+    );
+    var wanted = widget.getAttribute("data-shown-when-value");
+    var fallback = widget.getAttribute("data-shown-default");
+    var shown = (other && other.value === wanted) || (fallback !== null && widget.value !== fallback);
+    wrapper.hidden = !shown;
+  }
+
+  function updateAll(root) {
+    root.querySelectorAll("[data-shown-when-field]").forEach(update);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    updateAll(document);
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.form) {
+      updateAll(event.target.form);
+    }
+  });
+  document.addEventListener("htmx:load", function (event) {
+    updateAll(event.target);
+  });
+})();

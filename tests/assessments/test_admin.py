@@ -36,6 +36,8 @@ def _form(item: CatalogueItem, **changes) -> dict:
         "active": "on",
         "question_zh": item.question_zh,
         "question_en": item.question_en,
+        "statement_zh": item.statement_zh,
+        "statement_en": item.statement_en,
         "guidance_zh": item.guidance_zh,
         "guidance_en": item.guidance_en,
         "evidence": json.dumps(item.evidence),
@@ -69,6 +71,18 @@ def test_an_admin_edit_that_is_valid_is_saved_with_history(admin_client, catalog
     item.refresh_from_db()
     assert item.question_en == "Reworded?"
     assert item.history.count() == 2
+
+
+def test_an_admin_edit_that_turns_the_statement_into_a_question_is_refused(admin_client, catalogue):
+    item = CatalogueItem.objects.get(item_id="ARS-17-opt-out")
+    url = reverse("admin:assessments_catalogueitem_change", args=[item.pk])
+    response = admin_client.post(
+        url, _form(item, statement_zh="是否提供关闭选项？"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "本单位已" in response.content.decode()
+    item.refresh_from_db()
+    assert item.statement_zh.startswith("本单位已")
 
 
 def test_versions_cannot_be_added_by_hand(admin_client, catalogue):

@@ -199,7 +199,14 @@ def test_a_technical_supporter_gets_the_supporter_subset(catalogue):
         "DS-14-biometric-consent",
         "DS-15-tool-security-assessment",
         "ARS-28-regulator-cooperation",
+        # Issue 12 §7: every network operator, supporters included.
+        "CSL-21-classified-protection",
+        "ARS-8-reassessment-after-update",
     }
+    # Offering the model through an API makes it a provider (GAI-2023 Art 22).
+    platform.technical_service_modes = ["api"]
+    platform.save()
+    assert GAI_SAFETY <= _ids(platform)
 
 
 def test_a_supporter_offering_a_public_gai_service_also_gets_the_gai_items(catalogue):
@@ -224,14 +231,19 @@ def test_a_supporter_offering_a_public_gai_service_also_gets_the_gai_items(catal
 def test_special_group_items_follow_the_service_attributes(catalogue, attribute, area, item):
     algorithm = AlgorithmFactory(type=AlgorithmType.DISPATCH_DECISION)
     service = _deployed(algorithm, **{attribute: None})
-    assert area not in _areas(algorithm)  # unanswered is not yes
+    # Unanswered is neither yes nor no: the items apply, to be confirmed.
+    assert _provisional(algorithm)[item] is True
     setattr(service, attribute, False)
     service.save()
     assert area not in _areas(algorithm)
     setattr(service, attribute, True)
     service.save()
-    assert item in _ids(algorithm)
+    assert _provisional(algorithm)[item] is False
     assert area in _areas(algorithm)
+
+
+def _provisional(algorithm) -> dict[str, bool]:
+    return {row.item_id: row.provisional for row in assessment_status(algorithm).rows}
 
 
 def test_a_service_the_algorithm_is_not_deployed_in_does_not_count(catalogue):

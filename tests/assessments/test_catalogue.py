@@ -84,7 +84,14 @@ KEY_PHRASES = {
     "LABEL-12-filing-materials": "算法备案",
     "SA-5-log-retention": "网络源端口",
     "SA-5-authority-support": "国家安全机关",
+    "ARS-17-ranking-search-opt-out": "不针对其个人特征的选项",
+    "ARS-8-reassessment-after-update": "模型",
 }
+
+# Laws cited whose texts are not in shared/data/cac: their number of articles
+# (PIPL 74; Cybersecurity Law 79 as enacted in 2016; 未成年人网络保护条例 60),
+# so a citation at least names an article that exists.
+TEXTLESS = {"PIPL-2021": 74, "CSL-2016": 79, "MINORS-2023": 60}
 
 # The TC260-003 thresholds of cac-filing-reference.md §1.4 / gai-filing-reference.md §2.
 THRESHOLDS = {
@@ -137,6 +144,10 @@ def test_the_bundled_catalogue_is_valid():
         "SA-2018",
         "TC260-003",
         "GB-45438",
+        "GB-T-45654",
+        "PIPL-2021",
+        "CSL-2016",
+        "MINORS-2023",
     }
 
 
@@ -211,10 +222,14 @@ def test_every_cited_article_exists_in_the_regulation_text():
     references = [(item["id"], ref) for item in document["items"] for ref in item["basis"]] + [
         (m["id"], ref) for m in document["metrics"] for ref in m["basis"]
     ]
+    kinds = {code: r["kind"] for code, r in document["regulations"].items()}
     for owner, ref in references:
         if ref["regulation"] in TEXTS:
             number = f"第{_chinese_number(ref['article'])}条"
             assert number in articles[ref["regulation"]], (owner, ref)
+        elif kinds[ref["regulation"]] == "regulation":
+            # Every cited regulation has its text in shared, or is a known textless law.
+            assert 1 <= ref["article"] <= TEXTLESS[ref["regulation"]], (owner, ref)
 
     items = {item["id"]: item for item in document["items"]}
     for item_id, phrase in KEY_PHRASES.items():
@@ -263,7 +278,7 @@ def test_it_refuses_a_catalogue_with_a_bad_condition(tmp_path, condition, messag
 @pytest.mark.parametrize(
     ("basis", "message"),
     [
-        ([{"regulation": "PIPL-2021", "article": 13}], "unknown regulation “PIPL-2021”"),
+        ([{"regulation": "PIPL-2099", "article": 13}], "unknown regulation “PIPL-2099”"),
         ([{"regulation": "ARS-2021", "clause": "5.2"}], "exactly the keys article, regulation"),
         ([{"regulation": "ARS-2021", "article": "17"}], "expected a positive whole number"),
         ([{"regulation": "TC260-003", "clause": "clause 5"}], "expected a clause number"),
@@ -423,3 +438,85 @@ def test_an_item_speaks_the_active_language(catalogue):
     with translation.override("en"):
         assert item.question == item.question_en
         assert CatalogueVersion.current().area_label("user_rights") == "User rights"
+
+
+# ---------------------------------------------------------------------------
+# I12-E: the items issue 12 §7 adds, and GB/T 45654-2025 beside TC260-003
+# ---------------------------------------------------------------------------
+
+NEW_ITEMS = {
+    "PIPL-24-automated-decisions": {"regulation": "PIPL-2021", "article": 24},
+    "PIPL-55-impact-assessment": {"regulation": "PIPL-2021", "article": 55},
+    "MINORS-43-minors-mode": {"regulation": "MINORS-2023", "article": 43},
+    "CSL-21-classified-protection": {"regulation": "CSL-2016", "article": 21},
+    "ARS-8-reassessment-after-update": {"regulation": "ARS-2021", "article": 8},
+    "ARS-17-ranking-search-opt-out": {"regulation": "ARS-2021", "article": 17},
+}
+
+
+def test_the_missing_items_of_issue_12_are_there_with_their_first_basis():
+    items = {item["id"]: item for item in _document()["items"]}
+    for item_id, first in NEW_ITEMS.items():
+        assert items[item_id]["basis"][0] == first, item_id
+    reassessment = items["ARS-8-reassessment-after-update"]["basis"]
+    assert {"regulation": "SA-2018", "article": 3} in reassessment
+
+
+def test_the_ranking_and_search_opt_out_applies_beyond_personalised_push():
+    from assessments.applicability import evaluate
+
+    item = next(i for i in _document()["items"] if i["id"] == "ARS-17-ranking-search-opt-out")
+    facts = {"role": "service_provider", "type": "information_retrieval"}
+    assert evaluate(item["applies_when"], facts)
+    assert not evaluate(item["applies_when"], {**facts, "type": "generation_synthesis"})
+
+
+def test_both_standards_are_recorded_with_their_dates():
+    regulations = _document()["regulations"]
+    assert regulations["TC260-003"]["effective"] == "2024-02-29"
+    assert regulations["GB-T-45654"]["effective"] == "2025-11-01"
+    assert regulations["GB-T-45654"]["kind"] == "standard"
+    assert regulations["TC260-003"]["succeeded_by"]["regulation"] == "GB-T-45654"
+    assert regulations["TC260-003"]["succeeded_by"]["from"] == "2025-11-01"
+
+
+@pytest.mark.parametrize(
+    ("report_date", "expected"),
+    [
+        ("2025-10-31", {"regulation": "TC260-003", "clause": "9.2"}),
+        ("2025-11-01", {"regulation": "GB-T-45654", "clause": "B"}),
+        (None, {"regulation": "GB-T-45654", "clause": "B"}),  # undated: signed from now on
+    ],
+)
+def test_a_report_cites_the_standard_in_force_on_its_date(report_date, expected):
+    from assessments.citations import dated_basis
+
+    regulations = _document()["regulations"]
+    basis = [{"regulation": "TC260-003", "clause": "9.2"}, {"regulation": "ARS-2021", "article": 8}]
+    assert dated_basis(basis, regulations, report_date) == [
+        expected,
+        {"regulation": "ARS-2021", "article": 8},
+    ]
+    # Chapters without a mapping keep their number.
+    assert dated_basis([{"regulation": "TC260-003", "clause": "5.1"}], regulations, None) == [
+        {"regulation": "GB-T-45654", "clause": "5.1"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("succession", "message"),
+    [
+        ({"regulation": "GB-T-99999", "from": "2025-11-01"}, "unknown regulation"),
+        ({"regulation": "GB-T-45654", "from": "soon"}, "expected a date"),
+        ({"regulation": "GB-T-45654", "from": "2025-11-01", "clauses": ["B"]}, "clause → clause"),
+        ("GB-T-45654", "expected an object"),
+    ],
+)
+def test_it_refuses_a_bad_succession(tmp_path, succession, message):
+    document = _document()
+    document["regulations"]["TC260-003"]["succeeded_by"] = succession
+    with pytest.raises(CatalogueError) as info:
+        read_catalogue(_write(tmp_path, document))
+    assert any(message in p and "succeeded_by" in p for p in info.value.problems), (
+        info.value.problems
+    )

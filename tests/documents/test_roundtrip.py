@@ -4,7 +4,9 @@ What a team enters is what the package says: for an algorithm of each
 kind, every applicable catalogue item is answered with a marker text of its
 own and a status; the self-assessment report, read back with pdftotext,
 shows every marker, every item's status and summary counts equal to the
-answers. Every field of the filing form (算法备案信息表) is filled with a
+answers. Items read as a filer signs them: "本单位已…" and the measures, or
+the gap and its rectification, under the template's five headings of
+四、风险防控情况. Every field of the filing form (算法备案信息表) is filled with a
 distinctive value, long identifiers and URLs included, and each value is
 read back from the form's PDF.
 
@@ -201,6 +203,36 @@ def test_every_answer_reaches_the_report(algorithm_type, role, pdf):
     for position, kind in enumerate(choices.RiskKind.values):
         assert f"风险标记-{kind}-R{position:02d}" in flat
     assert f"结论标记-{algorithm_type}-{role}-CONCLUSION" in flat
+
+    # Declarative, as a filer signs it: each item is the catalogue's statement ("本单位已…")
+    # followed by its measures, or the same requirement named as a gap or as not applying.
+    section = flat[flat.index("四、风险防控情况") : flat.index("五、安全评估结论")]
+    statements = dict(
+        CatalogueItem.objects.filter(item_id__in=[a["item"] for a in entered]).values_list(
+            "item_id", "statement_zh"
+        )
+    )
+    for answer in entered:
+        statement = _flat(statements[answer["item"]])
+        requirement = statement.removeprefix("本单位已").removesuffix("。")
+        expected = {
+            "compliant": f"{statement}具体措施：{answer['measures']}",
+            "partial": f"本单位已部分落实以下要求，尚存差距：{requirement}。已采取的措施：{answer['measures']}",
+            "non_compliant": f"本单位尚未落实以下要求：{requirement}。已采取的措施：{answer['measures']}",
+            "not_applicable": f"以下要求不适用于本算法：{requirement}。补充说明：{answer['measures']}",
+        }[answer["status"]]
+        assert expected in section, (answer, expected)
+        if answer["status"] in ("partial", "non_compliant"):
+            # The rectification plan and its deadline are asked for, visibly missing here.
+            start = section.index(answer["justification"])
+            rest_of_item = section[start : section.index("评估结论：", start)]
+            assert "整改计划：（未填写）" in rest_of_item, rest_of_item
+            assert "整改时限：（未填写）" in rest_of_item, rest_of_item
+    assert "是否" not in section and "？" not in section
+    # Under the template's five headings, in the template's order.
+    headings = ["风险防范机制建设", "用户权益保护", "内容生态治理", "模型安全保障", "数据安全防护"]
+    positions = [section.index(f"（{n}）{h}") for n, h in zip("一二三四五", headings, strict=True)]
+    assert positions == sorted(positions)
 
     counts = _summary(raw)
     assert counts["适用事项"] == len(entered)

@@ -145,9 +145,17 @@ def test_hostile_fields_are_rendered_as_text_and_fetch_nothing(hostile, listener
     data = render(prepared.snapshot, "package", context=prepared.context, fetcher=fetcher)
     time.sleep(0.3)
     assert listener.seen == []
-    # Only our own stylesheet was asked for: no user text became a URL.
-    assert fetcher.requested == [f"{BASE_URL}static/documents/pdf.css"]
-    assert fetcher.refused == []
+    # Only our own stylesheet and the version's uploaded images (by their SHA-256,
+    # documents.package) were asked for: no user text became a URL.
+    images = {
+        f"{BASE_URL}attachments/{a['sha256']}"
+        for a in prepared.attachments
+        if a["name"].lower().endswith((".png", ".jpg", ".jpeg"))
+    }
+    assert fetcher.requested[0] == f"{BASE_URL}static/documents/pdf.css"
+    assert set(fetcher.requested[1:]) <= images
+    # The default fetcher has no attachment reader: it refuses those, and only those.
+    assert set(fetcher.refused) <= images
     text = pdf.text(data)
     assert "root:" not in text
     flat = re.sub(r"\s|\u200b", "", text)
@@ -159,7 +167,8 @@ def test_hostile_fields_are_escaped_in_the_html(hostile):
     prepared = prepare(hostile)
     # Long runs get invisible break opportunities (U+200B); read past them.
     html = render_html(prepared.snapshot, "report", context=prepared.context).replace("\u200b", "")
-    assert "<img" not in html
+    # The only images are the version's uploads, referenced by their SHA-256 (documents.package).
+    assert not re.search(r"<img(?! src=\"attachments/[0-9a-f]{64}\")", html)
     assert "<base" not in html and "<iframe" not in html and "<object" not in html
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
     assert "&lt;/style&gt;&lt;style&gt;@import url(&quot;http://127.0.0.1:" in html

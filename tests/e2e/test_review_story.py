@@ -2,6 +2,7 @@
 changes to approval; afterwards they see what changed since approval and
 since the last filing, and that a change filing is due."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from playwright.sync_api import expect
 
 from filings.choices import FilingStatus
 from filings.demo import load_demo
-from filings.models import Activity, Algorithm, Disclosure
+from filings.demo_assessment import answer_all
+from filings.material_samples import attach_required_materials
+from filings.models import Activity, Algorithm, Disclosure, Service
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
@@ -58,12 +61,33 @@ def complete(algorithm):
         application_scenario="应用于示例出行APP的叫车派单功能。",
         purpose="应用于网约车派单场景，根据位置和服务分为乘客订单匹配合适的驾驶员。",
     )
+    # The product's screening answered (drivers are workers), every required
+    # material uploaded and every applicable item assessed.
+    Service.objects.filter(deployments__algorithm=algorithm).update(
+        public_opinion_attributes=True,
+        social_mobilization=False,
+        serves_minors=False,
+        involves_workers=True,
+        consumer_pricing=True,
+    )
+    attach_required_materials(algorithm)
+    answer_all(
+        algorithm,
+        assessed_on=dt.date(2025, 5, 20),
+        report_date=dt.date(2025, 5, 21),
+        conclusion="经评估，该算法已落实适用事项的管理制度和技术措施，安全风险总体可控。",
+    )
 
 
 def approve(page):
-    """The reviewer acknowledges the checks' open warnings and approves."""
-    page.check("#decision-form input[name=acknowledge_warnings]")
-    page.click("#decision-form button[value=approve]")
+    """The reviewer acknowledges the checks' open warnings, when there are any
+    (the box is on the page only then), and approves."""
+    button = page.locator("#decision-form button[value=approve]")
+    expect(button).to_be_enabled()
+    acknowledge = page.locator("#decision-form input[name=acknowledge_warnings]")
+    if acknowledge.count():
+        acknowledge.check()
+    button.click()
 
 
 def test_draft_to_approval_and_what_changed_since(live_server, page_factory):

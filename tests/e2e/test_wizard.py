@@ -20,6 +20,7 @@ ENTITY = {
     "uscc": "91110108MA01ABCD1E",
     "region_code": "330106",
     "registered_address": "浙江省杭州市西湖区文三路1号",
+    "certificate_address": "浙江省杭州市西湖区文三路1号",
     "legal_rep_name": "王五",
     "legal_rep_id_number": "11010519491231002X",
     "officer_name": "赵六",
@@ -96,8 +97,20 @@ def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory,
             "application_domains": "新闻门户、用户内容生成(UGC)",
             "launch_date": "2026-11-02",
         },
-        {"type": "personalized_push", "role": "service_provider", "launch_status": "online"},
+        {"type": "personalized_push", "launch_status": "online"},
     )
+    # The portal asks 填报角色 only for generation and synthesis.
+    role = panel(page, "algorithm-basic").locator("[data-field=role]")
+    expect(role).to_be_hidden()
+    panel(page, "algorithm-basic").locator("select[name$='-type']").select_option(
+        "generation_synthesis"
+    )
+    expect(role).to_be_visible()
+    panel(page, "algorithm-basic").locator("select[name$='-type']").select_option(
+        "personalized_push"
+    )
+    expect(role).to_be_hidden()
+    settle(page, "algorithm-basic")
 
     step(page, "detail")
     fill(
@@ -128,7 +141,9 @@ def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory,
         {"name": "测试资讯", "access_url": "https://test.example.cn/app", "launch_date": "2026-11-02",
          "target_users": "面向全国个人用户提供资讯浏览和评论服务。", "prior_licences": "浙ICP备12345678号",
          "dau": "100000", "mau": "600000"},
-        {"form": "app", "status": "online", "real_name_required": "true", "public_opinion_attributes": "true"},
+        {"form": "app", "status": "online", "real_name_required": "true", "public_opinion_attributes": "true",
+         "social_mobilization": "false", "serves_minors": "false", "involves_workers": "false",
+         "consumer_pricing": "false"},
     )  # fmt: skip
     panel(page, "service").locator("input[name$='-opinion_features'][value=comments]").check()
     settle(page, "service")
@@ -170,7 +185,12 @@ def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory,
 
     step(page, "review")
     results = page.locator("#check-results")
-    expect(results.locator("[data-severity=error]")).to_have_count(0)
+    # The flowchart is in; what remains of the materials are the signed and
+    # sealed scans, listed apart as blocking only the submission.
+    expect(results.locator("[data-check=material_missing][data-blocks=approval]")).to_have_count(0)
+    expect(
+        results.locator("[data-group-list=submission] [data-check=material_missing]")
+    ).to_have_count(7)
     for step_code in ("entity", "basic", "detail", "products", "disclosure"):
         expect(page.locator(f"a[data-step='{step_code}'] .text-bg-danger")).to_have_count(0)
 

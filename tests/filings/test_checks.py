@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from stdnum.cn import ric
 
+from assessments.services import check_catalogue
 from filings import checks
 from filings.attachments import attachment_create
 from filings.checks import ERROR, WARNING, Problem, run_checks
@@ -30,8 +31,9 @@ FEED = "示例新闻个性化推荐算法"
 P = "/providers/0"
 A = f"{P}/algorithms/0"
 TODAY = dt.date(2026, 6, 1)
-# The demo uploads no files; a complete filing has its flowchart.
-ATTACHED = {FEED: {AttachmentSlot.FLOWCHART}}
+# A complete filing has a file in every material's slot (filings.materials).
+ALL_SLOTS = set(AttachmentSlot.values)
+ATTACHED = {FEED: ALL_SLOTS}
 VENDOR_NUMBER = "网信算备310115123456701240011号"
 
 
@@ -56,6 +58,7 @@ def doc(demo_document):
 def run(document, **kwargs) -> list[Problem]:
     kwargs.setdefault("attachments", ATTACHED)
     kwargs.setdefault("today", TODAY)
+    kwargs.setdefault("catalogue", check_catalogue())
     return run_checks(document, **kwargs)
 
 
@@ -106,7 +109,7 @@ class TestCompleteDocument:
     def test_the_demos_drafts_have_errors(self, demo_document):
         assert checks.has_errors(run(demo_document))
 
-    def test_a_problem_has_exactly_the_four_keys(self, doc):
+    def test_a_problem_has_exactly_the_five_keys(self, doc):
         put(doc, f"{P}/uscc", None)
         (problem,) = run(doc)
         assert problem.as_dict() == {
@@ -114,6 +117,7 @@ class TestCompleteDocument:
             "severity": "error",
             "pointer": f"{P}/uscc",
             "message": problem.message,
+            "blocks": "approval",
         }
         assert "unified social credit code" in problem.message
 
@@ -501,17 +505,19 @@ def fake_lookup(status: str, latest_batch: str | None = "2026年5月"):
 
 class TestThirdPartyModels:
     def test_proof_is_required_when_attachments_are_known(self, doc):
+        without = {FEED: ALL_SLOTS - {AttachmentSlot.THIRD_PARTY_PROOF}}
+        # No third-party model: the proof is optional.
+        assert found(doc, "material_missing", attachments=without) == []
         with_vendor_model(doc)
-        assert found(doc, "third_party_proof_missing") == [
-            ("third_party_proof_missing", ERROR, f"{A}/third_party_models")
+        assert found(doc, "material_missing", attachments=without) == [
+            ("material_missing", ERROR, f"{A}/attachments/third_party_proof")
         ]
-        proof = {FEED: {AttachmentSlot.FLOWCHART, AttachmentSlot.THIRD_PARTY_PROOF}}
-        assert found(doc, "third_party_proof_missing", attachments=proof) == []
-        assert found(doc, "third_party_proof_missing", attachments=None) == []
+        assert found(doc, "material_missing") == []
+        assert found(doc, "material_missing", attachments=None) == []
 
     def test_a_number_absent_from_the_lists_is_a_warning_naming_the_batch(self, doc):
         with_vendor_model(doc)
-        proof = {FEED: {AttachmentSlot.FLOWCHART, AttachmentSlot.THIRD_PARTY_PROOF}}
+        proof = ATTACHED
         lookup = fake_lookup("absent")
         assert run(doc, attachments=proof, registry_lookup=lookup) == [
             Problem(
@@ -693,16 +699,24 @@ class TestNameTypeDates:
 
 class TestFurtherReasons:
     def test_generated_content_needs_labeling_screenshots(self, doc):
+        without = {FEED: ALL_SLOTS - {AttachmentSlot.SCREENSHOT}}
+        assert found(doc, "material_missing", attachments=without) == []
         put(doc, f"{A}/type", "generation_synthesis")
         put(doc, f"{A}/generative_ai_service", True)
-        assert found(doc, "labeling_evidence_missing") == [("labeling_evidence_missing", ERROR, A)]
-        slots = {FEED: {AttachmentSlot.FLOWCHART, AttachmentSlot.SCREENSHOT}}
-        assert found(doc, "labeling_evidence_missing", attachments=slots) == []
-        assert found(doc, "labeling_evidence_missing", attachments=None) == []
+        assert found(doc, "material_missing", attachments=without) == [
+            ("material_missing", ERROR, f"{A}/attachments/screenshot")
+        ]
+        assert found(doc, "material_missing") == []
+        assert found(doc, "material_missing", attachments=None) == []
 
-    def test_a_missing_flowchart_is_a_warning(self, doc):
-        assert found(doc, "flowchart_missing", attachments={}) == [
-            ("flowchart_missing", WARNING, A)
+    def test_a_missing_flowchart_is_an_error_blocking_the_approval(self, doc):
+        problems = [
+            p
+            for p in run(doc, attachments={FEED: ALL_SLOTS - {AttachmentSlot.FLOWCHART}})
+            if p.code == "material_missing"
+        ]
+        assert [(p.severity, p.pointer, p.blocks) for p in problems] == [
+            (ERROR, f"{A}/attachments/flowchart", "approval")
         ]
 
     def test_apps_need_the_providers_icp_number(self, doc):
@@ -729,7 +743,7 @@ class TestFurtherReasons:
         ]
         del feed(doc)["assessment"]
         assert found(doc, "assessment_missing", "assessment_conclusion_missing") == [
-            ("assessment_missing", WARNING, f"{A}/assessment")
+            ("assessment_missing", ERROR, f"{A}/assessment")
         ]
 
 
@@ -756,8 +770,12 @@ class TestCommand:
         assert status == 1
         problems = json.loads(output)
         assert problems and all(
-            set(p) == {"code", "severity", "pointer", "message"} for p in problems
+            set(p) == {"code", "severity", "pointer", "message", "blocks"} for p in problems
         )
+        assert {p["blocks"] for p in problems if p["severity"] == "error"} == {
+            "approval",
+            "submission",
+        }
         assert {"error", "warning"} == {p["severity"] for p in problems}
         assert "“" in output and "\\u201c" not in output  # ensure_ascii=False
 
@@ -782,19 +800,23 @@ class TestCommand:
     def test_attachments_are_taken_into_account(self):
         load_demo()
         chat = Algorithm.objects.get(name="示例AI助手生成合成算法")
-        pointer = f"{P}/algorithms/3/third_party_models"
+        pointer = f"{P}/algorithms/3/attachments/third_party_proof"
+        licence = f"{P}/algorithms/3/attachments/licence_scan"
 
         def codes():
             _status, output = check_filing("demo", "--algorithm", chat.name, "--json")
             return {(p["code"], p["pointer"]) for p in json.loads(output)}
 
-        assert ("third_party_proof_missing", pointer) in codes()
+        assert ("material_missing", pointer) in codes()
         attachment_create(
             slot=AttachmentSlot.THIRD_PARTY_PROOF,
             uploaded=SimpleUploadedFile("合同.pdf", PDF),
             algorithm=chat,
         )
-        assert ("third_party_proof_missing", pointer) not in codes()
+        assert ("material_missing", pointer) not in codes()
+        # The provider's documents count for every algorithm of the provider
+        # (the demo's filed feed has them all uploaded).
+        assert ("material_missing", licence) not in codes()
 
     def test_the_cac_registry_is_consulted(self):
         from registry.models import RegistryRecord

@@ -74,16 +74,23 @@ class TestWithdrawal:
         assert not Filing.objects.filter(pk=approved.pk, status=FilingStatus.APPROVED).exists()
 
     def test_an_assessment_answer_withdraws_it(self, approved, django_capture_on_commit_callbacks):
+        # The approved data is fully assessed: changing one answer's measures
+        # (or answering an item anew) is a change of the approved content.
+        assessment, _ = Assessment.objects.get_or_create(
+            workspace=approved.workspace, algorithm=approved.algorithm
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            assessment = Assessment.objects.create(
-                workspace=approved.workspace, algorithm=approved.algorithm
-            )
-            Answer.objects.create(
-                workspace=approved.workspace,
-                assessment=assessment,
-                item="ARS-22-complaints",
-                status="compliant",
-            )
+            answer = assessment.answers.filter(item="ARS-22-complaints").first()
+            if answer is None:
+                Answer.objects.create(
+                    workspace=approved.workspace,
+                    assessment=assessment,
+                    item="ARS-22-complaints",
+                    status="compliant",
+                )
+            else:
+                answer.measures = (answer.measures or "") + "（另增设人工客服热线。）"
+                answer.save()
         assert _status(approved) == FilingStatus.DRAFT
 
     def test_an_attachment_withdraws_it(self, approved, django_capture_on_commit_callbacks):

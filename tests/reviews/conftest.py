@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from filings import versions
+from filings.models import Provider
 from tests.factories import FilingFactory, complete_algorithm
 from workspaces.models import Role
 
@@ -40,9 +42,12 @@ def team(workspace, member_factory) -> Team:
 def algorithm(workspace, django_capture_on_commit_callbacks):
     # Saving versioned data registers an on-commit batch (filings.versions); run it
     # here, or a later change in the test joins this batch, which never runs.
-    # Complete data (no check errors, two open warnings): approval needs it.
+    # Complete data (no check errors, one open warning: no ICP number for the
+    # app, left out on purpose so that approving needs its acknowledgement).
     with django_capture_on_commit_callbacks(execute=True):
         algorithm = complete_algorithm(workspace=workspace, name="示例新闻推荐算法")
+        Provider.objects.filter(pk=algorithm.provider_id).update(icp_number="")
+        versions.check_algorithm(algorithm)
     return algorithm
 
 

@@ -25,10 +25,9 @@ pytestmark = pytest.mark.django_db
 APPROVE = Decision.Verdict.APPROVE
 CHANGES = Decision.Verdict.REQUEST_CHANGES
 A = "/providers/0/algorithms/0"
-# What complete_algorithm leaves open on purpose.
+# What the `algorithm` fixture leaves open on purpose (tests/reviews/conftest.py).
 OPEN_WARNINGS = [
-    {"code": "flowchart_missing", "pointer": A},
-    {"code": "assessment_missing", "pointer": f"{A}/assessment"},
+    {"code": "icp_missing", "pointer": "/providers/0/icp_number"},
 ]
 
 
@@ -298,7 +297,7 @@ class TestReviewPage:
         client.force_login(team.reviewer)
         with no_writes():
             body = client.get(_review_url(in_review), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert 'id="checks" data-errors="1" data-warnings="2"' in body
+        assert 'id="checks" data-errors="1" data-submission-errors="0" data-warnings="1"' in body
         row = re.search(rf'<li[^>]*data-pointer="{A}/strategy".*?</li>', body, re.S).group(0)
         assert 'data-severity="error"' in row
         href = re.search(r'href="([^"]+)"', row).group(1)

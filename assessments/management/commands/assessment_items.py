@@ -22,7 +22,7 @@ class Command(BaseCommand):
             "--json",
             action="store_true",
             dest="as_json",
-            help=gettext_lazy("Print a JSON list of {id, area, status, basis}."),
+            help=gettext_lazy("Print a JSON list of {id, area, status, basis, provisional}."),
         )
 
     def handle(self, *args, slug: str, algorithm: str, as_json: bool, **options):
@@ -43,15 +43,31 @@ class Command(BaseCommand):
         ensure_loaded()
         status = assessment_status(matches[0])
         rows = [
-            {"id": row.item_id, "area": row.area, "status": row.status, "basis": row.item.basis}
+            {
+                "id": row.item_id,
+                "area": row.area,
+                "status": row.status,
+                "basis": row.item.basis,
+                "provisional": row.provisional,
+            }
             for row in status.rows
         ]
         if as_json:
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
+        # 待确认: brought in by a screening question of a product left unanswered.
+        to_confirm = _("to be confirmed")
         for row in rows:
+            line = f"{row['id']:<44} {row['area']:<20} {row['status'] or '—':<15} {_basis_text(row['basis'])}"
+            self.stdout.write(f"{line}  [{to_confirm}]" if row["provisional"] else line)
+        if any(row["provisional"] for row in rows):
+            self.stdout.write("")
             self.stdout.write(
-                f"{row['id']:<44} {row['area']:<20} {row['status'] or '—':<15} {_basis_text(row['basis'])}"
+                _(
+                    "[%(mark)s]: a screening question of a product is unanswered; the item "
+                    "applies until it is answered “no”."
+                )
+                % {"mark": to_confirm}
             )
         if status.inactive:
             self.stdout.write("")

@@ -58,7 +58,12 @@ class Command(BaseCommand):
             raise CommandError(f"“{algorithm}” names {len(matches)} algorithms (of {providers}).")
         started = time.perf_counter()
         prepared = prepare(matches[0], bilingual=bilingual)
-        data = render(prepared.snapshot, document, context=prepared.context)
+        data = render(
+            prepared.snapshot,
+            document,
+            context=prepared.context,
+            fetcher=prepared.fetcher(matches[0].workspace_id),
+        )
         out = Path(out).resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")

@@ -3,9 +3,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.services import check_catalogue
 from filings.checks import ERROR, has_errors, run_checks
 from filings.interchange import export_workspace
-from filings.models import Attachment
+from filings.services import workspace_attachment_slots
 from workspaces.models import Workspace
 
 
@@ -19,13 +20,8 @@ def _registry_lookup():
 
 
 def _attachment_slots(workspace: Workspace) -> dict[str, set[str]]:
-    slots: dict[str, set[str]] = {}
-    rows = Attachment.objects.filter(workspace=workspace, algorithm__isnull=False).values_list(
-        "algorithm__name", "slot"
-    )
-    for name, slot in rows:
-        slots.setdefault(name, set()).add(slot)
-    return slots
+    """Per algorithm name, the slots holding a file: its own and its provider's."""
+    return workspace_attachment_slots(workspace)
 
 
 def _where(document: dict, pointer: str) -> str:
@@ -62,7 +58,7 @@ class Command(BaseCommand):
             "--json",
             action="store_true",
             dest="as_json",
-            help="Print a JSON list of {code, severity, pointer, message}.",
+            help="Print a JSON list of {code, severity, pointer, message, blocks}.",
         )
 
     def handle(self, *args, slug: str, algorithm: str | None, as_json: bool, **options):
@@ -76,6 +72,7 @@ class Command(BaseCommand):
                 algorithm=algorithm,
                 registry_lookup=_registry_lookup(),
                 attachments=_attachment_slots(workspace),
+                catalogue=check_catalogue(),
             )
         except LookupError:
             raise CommandError(f"No algorithm named {algorithm!r} in workspace {slug!r}.") from None
@@ -93,7 +90,8 @@ class Command(BaseCommand):
         for p in problems:
             style = self.style.ERROR if p.severity == ERROR else self.style.WARNING
             where = _where(document, p.pointer)
-            self.stdout.write(f"{style(p.severity.upper())} {p.pointer}  [{p.code}]")
+            blocks = f"  (blocks {p.blocks})" if p.severity == ERROR else ""
+            self.stdout.write(f"{style(p.severity.upper())} {p.pointer}  [{p.code}]{blocks}")
             if where:
                 self.stdout.write(f"    {where}")
             self.stdout.write(f"    {p.message}")
