@@ -425,6 +425,21 @@ def load_demo(*, reset: bool = False) -> Workspace:
 
     attach_required_materials(feed, by=user)
     attach_required_materials(search, by=user)
+    # Evidence for one item of the feed's report: the switch that turns off
+    # personalised recommendation (ARS-2021 Art 17), shown under that item.
+    from django.core.files.base import ContentFile
+
+    from .attachments import attachment_create
+    from .material_samples import sample_screenshot
+
+    attachment_create(
+        slot="screenshot",
+        uploaded=ContentFile(sample_screenshot(), name="关闭个性化推荐开关.png"),
+        algorithm=feed,
+        assessment_item="ARS-17-opt-out",
+        description="“我的—设置—个性化推荐”开关",
+        by=user,
+    )
     # The feed algorithm is filed as it is now: its filing stands for this version
     # (so its PDFs carry no draft mark and a later edit makes a change filing due).
     from .versions import record

@@ -40,6 +40,25 @@ def sample_png(boxes: int = 4) -> bytes:
     return out.getvalue()
 
 
+def sample_screenshot() -> bytes:
+    """A small phone-screen-like PNG: a settings list with one switch turned
+    on, as an evidence screenshot of a user-facing control."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 420), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 239, 40], fill=(30, 80, 140))
+    for row in range(5):
+        top = 60 + 60 * row
+        draw.rectangle([16, top, 150, top + 14], fill=(200, 200, 200))
+        draw.line([0, top + 40, 239, top + 40], fill=(230, 230, 230), width=1)
+    draw.rounded_rectangle([176, 56, 224, 80], radius=12, fill=(40, 160, 80))
+    draw.ellipse([202, 58, 222, 78], fill="white")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 # Images where the reviewer or the report shows a picture, PDFs for scans.
 _IMAGE_SLOTS = {"flowchart", "screenshot"}
 
