@@ -1293,6 +1293,16 @@ def completeness(
                     continue
                 counts[key][0] += not _blank(o.get(row.path))
                 counts[key][1] += 1
+    # Each screening question of a service the algorithm uses counts too: an
+    # unanswered one is an error (screening_unanswered), so 100 % needs them all.
+    from assessments.applicability import SCREENING, unanswered_screening
+
+    questions = sum(len(paths) for paths in SCREENING.values())
+    for o in context.objects("service"):
+        open_questions = len(unanswered_screening(o.data))
+        for key in _counted_for(o):
+            counts[key][0] += questions - open_questions
+            counts[key][1] += questions
     if attachments is not None:
         for problem_key, have, need in _material_counts(context):
             counts[problem_key][0] += have

@@ -7,7 +7,7 @@ from filings import deadlines, obligations
 from filings.choices import FilingKind, FilingStatus
 from filings.demo import load_demo
 from filings.interchange import algorithm_snapshot, export_workspace
-from filings.models import Algorithm, Filing
+from filings.models import Algorithm, Filing, Service
 from filings.views import dashboard_rows
 from tests.factories import (
     AlgorithmFactory,
@@ -126,6 +126,12 @@ class TestPage:
     def test_the_demo_feed_is_complete(self):
         ws = load_demo()
         assert _rows(ws, dt.date(2026, 11, 1))["示例新闻个性化推荐算法"]["completeness"] == 100
+
+    def test_an_unanswered_screening_question_keeps_it_under_100(self):
+        ws = load_demo()
+        feed = Algorithm.objects.get(workspace=ws, name="示例新闻个性化推荐算法")
+        Service.objects.filter(deployments__algorithm=feed).update(serves_minors=None)
+        assert _rows(ws, dt.date(2026, 11, 1))[feed.name]["completeness"] < 100
 
     def test_filter_by_role_and_status_and_sort(self, client):
         ws = load_demo()
