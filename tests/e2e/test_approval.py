@@ -8,6 +8,7 @@ from filings.choices import FilingStatus
 from filings.demo import DEMO_PASSWORD, DEMO_REVIEWER, DEMO_USERNAME, load_demo
 from filings.models import Algorithm
 from reviews.models import Decision
+from tests.e2e.helpers import login as sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -15,11 +16,7 @@ SEARCH = "示例新闻搜索算法"  # in review in the demo, asked of the lawye
 
 
 def login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-testid=login-form] [type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, base_url, username, DEMO_PASSWORD)
 
 
 def edit_detail(page, base_url, algorithm, field, text):

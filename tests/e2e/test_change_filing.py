@@ -12,20 +12,13 @@ from filings import changes
 from filings.choices import FilingKind, FilingStatus
 from filings.demo import load_demo
 from filings.models import Filing
+from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NEW_PURPOSE = "应用于新闻资讯推荐场景，根据用户兴趣和所选频道为用户推荐新闻资讯和本地生活信息。"
-
-
-def login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-for-tests")
-    page.click("[data-testid=login-form] [type=submit]")
-    page.wait_for_load_state()
 
 
 def test_change_filing_from_dashboard_to_new_baseline(live_server, page_factory):

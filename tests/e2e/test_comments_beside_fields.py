@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from filings.demo import load_demo
 from filings.models import Algorithm
 from reviews.models import CommentThread
+from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
@@ -18,14 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SUMMARY = "/providers/0/algorithms/0/summary"
 HIGHLIGHT = "rgb(255, 246, 213)"  # .sb-field:has(.sb-thread:target) in suanbei.css
-
-
-def login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-for-tests")
-    page.click("[data-testid=login-form] [type=submit]")
-    page.wait_for_load_state()
 
 
 def test_a_comment_is_shown_beside_its_field_and_answered_there(live_server, page_factory):

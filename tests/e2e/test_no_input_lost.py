@@ -13,6 +13,7 @@ from assessments.catalogue import ensure_loaded
 from assessments.models import Risk
 from filings.demo import load_demo
 from filings.models import Algorithm
+from tests.e2e.helpers import login as sign_in
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
@@ -34,11 +35,7 @@ def demo(live_server):
 
 
 def login(page, base_url, username="editor"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-for-tests")
-    page.click("[data-testid=login-form] [type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, base_url, username)
 
 
 def wizard_url(base_url, algorithm, step):

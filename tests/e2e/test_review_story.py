@@ -13,18 +13,11 @@ from filings.demo import load_demo
 from filings.demo_assessment import answer_all
 from filings.material_samples import attach_required_materials
 from filings.models import Activity, Algorithm, Disclosure, Service
+from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-for-tests")
-    page.click("[data-testid=login-form] [type=submit]")
-    page.wait_for_load_state()
 
 
 def settle(page):
