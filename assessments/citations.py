@@ -1,7 +1,8 @@
 """Legal bases on the pages, cited as the PDFs cite them: 《互联网信息服务算法推荐管理规定》第十七条.
 
-The wording is documents.content.cite's, the one formatter of a citation;
-this module only supplies the regulations' titles from the loaded catalogue.
+The wording is filings.citations', the one formatter of a citation; this
+module supplies the regulations' titles from the loaded catalogue (registered
+as filings.citations' source in AssessmentsConfig.ready()).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def regulation_titles() -> dict[str, dict]:
         regulations = read_catalogue()[0].get("regulations") or {}
     return {
         code: {
-            # regulation (cited by article) or standard (by chapter, clause, annex): documents.content.cite
+            # regulation (cited by article) or standard (by chapter, clause, annex): filings.citations.cite
             "kind": regulation.get("kind", "regulation"),
             "zh": (regulation.get("title") or {}).get("zh", code),
             "en": (regulation.get("title") or {}).get("en", code),
@@ -33,14 +34,9 @@ def regulation_titles() -> dict[str, dict]:
 
 def citations(basis: Iterable[Mapping] | Mapping | None, titles: dict | None = None) -> list[str]:
     """Each reference of `basis` (one or a list of {"regulation", "article"|"clause"}) as cited in the PDF."""
-    from documents.content import cite_all
+    from filings.citations import citations as cite_basis
 
-    if not basis:
-        return []
-    refs = [basis] if isinstance(basis, Mapping) else list(basis)
-    titles = regulation_titles() if titles is None else titles
-    # One citation per text, its articles or clauses joined (第七条、第九条), as the report has it.
-    return cite_all(refs, titles)
+    return cite_basis(basis, titles)
 
 
 def evidence_labels(codes, kinds: dict | None = None) -> list[str]:

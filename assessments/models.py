@@ -234,7 +234,8 @@ class CatalogueItem(models.Model):
         return self.guidance_zh if _prefers_chinese() else self.guidance_en
 
     def clean(self) -> None:
-        from .applicability import condition_problems
+        from filings.applicability import condition_problems
+
         from .catalogue import (
             area_problems,
             basis_problems,

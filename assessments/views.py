@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from filings import wizard
 from filings.forms import AttachmentForm
 from filings.models import Algorithm, Attachment
+from workspaces.permissions import Capability, requires
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
 from .models import Answer, Assessment, CatalogueVersion, Metric
-from .services import (
+from .selectors import (
     METRICS_PANEL,
     RISKS_PANEL,
     applicable_metrics,
@@ -27,10 +28,10 @@ from .services import (
     check_metrics,
     dict_panel,
     panel_prefix,
-    save_dict_panel,
     suggested_conclusion,
     summarise,
 )
+from .services import save_dict_panel
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
@@ -44,7 +45,7 @@ def _context(access: Access, algorithm: Algorithm) -> dict:
     assessment = Assessment.objects.filter(algorithm=algorithm).first()
     status = assessment_status(algorithm)
     editable = assessment
-    if editable is None and access.can_edit:
+    if editable is None and access.may(Capability.EDIT):
         editable = Assessment(workspace_id=algorithm.workspace_id, algorithm=algorithm)
     pending = wizard.pending_for([("answer", row.answer) for row in status.rows if row.answer])
     if assessment is not None:
@@ -69,7 +70,7 @@ def _context(access: Access, algorithm: Algorithm) -> dict:
             )
         if row.answer:
             panel = wizard.build_panel("answer", row.answer, pending.get(("answer", row.answer.pk)))
-        elif access.can_edit:
+        elif access.may(Capability.EDIT):
             unsaved = Answer(workspace_id=algorithm.workspace_id, item=row.item_id)
             panel = wizard.build_panel("answer", unsaved, key=row.item_id)
         else:
@@ -170,6 +171,7 @@ def _attrs(code: str) -> tuple[str, ...]:
 
 
 @login_required
+@requires(Capability.VIEW)
 def assessment_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
@@ -180,13 +182,12 @@ def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpRespo
     """Autosave of the quantities or the risks (htmx), or the form's plain POST without JS."""
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    access.require_edit()
     metrics = applicable_metrics(assessment_status(algorithm)) if kind == METRICS_PANEL else None
     result = save_dict_panel(
-        kind,
-        algorithm,
-        request.POST,
-        user=request.user,
+        kind=kind,
+        algorithm=algorithm,
+        data=request.POST,
+        by=request.user,
         base=request.POST.get("_base"),
         metrics=metrics,
     )
@@ -230,17 +231,20 @@ def _save_part(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpRespo
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def metrics_save(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _save_part(request, slug, pk, METRICS_PANEL)
 
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def risks_save(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _save_part(request, slug, pk, RISKS_PANEL)
 
 
 @login_required
+@requires(Capability.VIEW)
 def summary_fragment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The page's running summary (sidebar progress, gaps, suggested conclusion)
     as out-of-band fragments, fetched again after each autosave. Reads only."""

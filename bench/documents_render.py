@@ -129,12 +129,13 @@ def main() -> int:
 
     from assessments.catalogue import ensure_loaded
     from config.celery import app
+    from demo.workspace import DEMO_SLUG, load_demo
     from documents.models import DocumentJob, JobStatus
     from documents.render import render
     from documents.services import job_request, prepare
-    from filings.demo import DEMO_SLUG, load_demo
-    from filings.interchange import algorithm_snapshot, canonical_json
+    from filings.interchange import algorithm_snapshot
     from filings.models import Algorithm
+    from filings.snapshot import canonical_json
     from workspaces.models import Workspace
 
     call_command("migrate", verbosity=0)

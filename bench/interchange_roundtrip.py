@@ -6,7 +6,10 @@ Without DATABASE_URL the run uses a throwaway SQLite database in a temporary
 SUANBEI_VAR_DIR; with DATABASE_URL it uses (and migrates) that database and
 refuses one that already holds workspaces.
 
-Target: the 200-algorithm round trip under 5 s on the 2-core machine.
+Target (issue 15): the 200-algorithm round trip within 3 s on the 2-core machine,
+SQLite and PostgreSQL alike (it was 5 s). `--memory` also traces the
+allocations (tracemalloc) for the peak memory figure, which slows the timed
+run several times over: its times are not the ones to compare.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--algorithms", type=int, default=200)
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="Trace allocations for the peak memory figure (slows the timed run).",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.TemporaryDirectory(prefix="suanbei-bench-")
@@ -41,8 +49,8 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from demo.workspace import load_demo
     from filings import interchange
-    from filings.demo import load_demo
     from workspaces.models import Workspace
 
     call_command("migrate", verbosity=0)
@@ -68,8 +76,9 @@ def main() -> int:
 
     print(f"database:   {connection.vendor} {connection.settings_dict['NAME']}")
     print(f"workspace:  {args.algorithms} algorithms, {len(provider['services'])} services")
-    tracemalloc.start()
-    started = time.perf_counter()
+    if args.memory:
+        tracemalloc.start()
+    started, cpu_started = time.perf_counter(), time.process_time()
     exported = interchange.export_workspace(source)
     text = interchange.dumps(exported)
     t_export = time.perf_counter()
@@ -81,6 +90,7 @@ def main() -> int:
     t_again = time.perf_counter()
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    cpu = time.process_time() - cpu_started
 
     exported.pop("exported_at")
     again.pop("exported_at")
@@ -103,10 +113,12 @@ def main() -> int:
     print(f"export:     {t_export - started:6.2f} s")
     print(f"import:     {t_import - t_export:6.2f} s  (schema, validation, all-or-nothing write)")
     print(f"re-export:  {t_again - t_import:6.2f} s")
-    print(f"round trip: {total:6.2f} s  target < 5 s: {'PASS' if total < 5 else 'MISS'}")
+    print(f"round trip: {total:6.2f} s  target <= 3 s: {'PASS' if total <= 3 else 'MISS'}")
     print(f"identical:  {same}")
+    print(f"cpu:        {cpu:6.2f} s of this process; load average {os.getloadavg()[0]:.1f}")
+    traced = f"peak traced {peak / 2**20:.1f} MiB" if args.memory else "not traced (--memory)"
     print(
-        f"memory:     peak traced {peak / 2**20:.1f} MiB, process max {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        f"memory:     {traced}, process max {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
     return 0 if same else 1
 

@@ -136,7 +136,7 @@ def build_workspace():
     from django.db import transaction
     from simple_history.utils import bulk_create_with_history
 
-    from filings.demo import DEMO_USERNAME, load_demo
+    from demo.workspace import DEMO_USERNAME, load_demo
     from filings.models import Algorithm, Deployment, Disclosure, Filing, Provider, Service
 
     with transaction.atomic():

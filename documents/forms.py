@@ -7,6 +7,10 @@ from .models import DocumentKind
 class GenerateForm(forms.Form):
     document = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
     bilingual = forms.BooleanField(label=_("With English labels"), required=False)
+    # Offered to reviewers only (documents.access): a full copy instead of a masked one.
+    full = forms.BooleanField(
+        label=_("With ID and mobile numbers in full (recorded)"), required=False
+    )
 
 
 class DocumentTextForm(forms.Form):

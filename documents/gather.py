@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import CatalogueItem, CatalogueVersion, Metric
-from assessments.services import applicable_items, check_metrics
+from assessments.selectors import applicable_items, check_metrics
 
 CONTEXT_FORMAT = 1
 

@@ -6,6 +6,12 @@ renders from that version's frozen data only and prints its digest, so the
 file always matches the digest printed on its pages, however the data
 changes meanwhile, and the PDF of an approved filing carries the digest the
 approval stands for.
+
+A job renders one of two variants: with the personal numbers in full (the
+copy that is signed and submitted) or masked (`masked`: a review copy, for
+those who do not see them in full; workspaces.permissions). The variant is
+part of everything that tells jobs apart: the reuse lookup, the file's name,
+the cleanup of superseded files.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ TITLES_ZH = {
     DocumentKind.OFFICER_PROOF: "算法安全责任人工作证明",
     DocumentKind.PACKAGE: "算法备案材料",
 }
+
+
+# What a masked copy calls itself (its pages, its file name).
+REVIEW_COPY_ZH = "审阅副本"
 
 
 def document_kinds() -> list[dict]:
@@ -75,6 +85,8 @@ class DocumentJob(WorkspaceOwned):
     )
     document = models.CharField(_("document"), max_length=16, choices=DocumentKind.choices)
     bilingual = models.BooleanField(_("English labels"), default=False)
+    # ID and mobile numbers masked (filings.pii.mask_snapshot): a review copy, never submitted.
+    masked = models.BooleanField(_("personal numbers masked"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
@@ -167,11 +179,13 @@ class DocumentJob(WorkspaceOwned):
         parts = [self.title_zh, name or "未命名算法", self.hash12]
         if self.bilingual:
             parts.append("zh-en")
+        if self.masked:
+            parts.append(REVIEW_COPY_ZH)
         return "-".join(parts) + ".pdf"
 
     def file_name(self) -> str:
         """Where the worker stores the file: one name per job, so a re-run overwrites its own file only."""
-        suffix = "-zh-en" if self.bilingual else ""
+        suffix = ("-zh-en" if self.bilingual else "") + ("-masked" if self.masked else "")
         return (
             f"documents/{self.workspace_id}/{self.algorithm_id}/"
             f"{self.pk}-{self.document}-{self.hash12}{suffix}.pdf"

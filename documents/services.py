@@ -31,7 +31,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from filings import versions
+from filings import pii, versions
 from filings.models import Algorithm, Attachment
 from filings.snapshot import current as current_content
 from filings.snapshot import digest as content_digest
@@ -43,13 +43,14 @@ from .package import gather_materials
 
 logger = logging.getLogger(__name__)
 
-# Task limits (documents.tasks): the full package renders in one to two seconds,
-# so a minute means a pathological input, stopped with a clear error.
-SOFT_TIME_LIMIT = 60
-TIME_LIMIT = 90
-# A job still "rendering" after this long has lost its worker: the hard
-# limit would have stopped any live render before.
-STALE_AFTER = dt.timedelta(seconds=TIME_LIMIT + 30)
+
+def stale_after() -> dt.timedelta:
+    """How long a job may stay "rendering" before it counts as lost: the hard
+    time limit of every task (SUANBEI_TASK_TIME_LIMIT) would have stopped a
+    live render before. The full package renders in one to two seconds."""
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+
+
 # A job "queued" this long may have lost its message (a worker killed after
 # taking it from the filesystem broker); it is sent again.
 RESEND_AFTER = dt.timedelta(minutes=2)
@@ -114,11 +115,13 @@ def render_context(
     lifecycle: dict,
     attachments: list[dict] | None = None,
     supplements: dict | None = None,
+    masked: bool = False,
 ) -> dict:
     """What the pages print beside the snapshot: the catalogue texts (gather), the
     document version, the content's digest and the filing's lifecycle; the
     version's attachments (slot, name, SHA-256, item), the materials the filing
-    needs (documents.package) and the workspace's wording of the letters."""
+    needs (documents.package), the workspace's wording of the letters, and
+    whether the personal numbers are masked (a review copy)."""
     return {
         **gather(snapshot),
         "version": version,
@@ -129,6 +132,7 @@ def render_context(
         "materials": gather_materials(snapshot, (lifecycle or {}).get("kind")),
         "texts": dict((supplements or {}).get("texts") or {}),
         "formalities": list((supplements or {}).get("formalities") or []),
+        "masked": masked,
     }
 
 
@@ -196,9 +200,10 @@ def prepare(algorithm: Algorithm, *, bilingual: bool = False) -> Prepared:
 
 
 def job_request(
-    *, algorithm: Algorithm, document: str, user, bilingual: bool = False
+    *, algorithm: Algorithm, document: str, user, bilingual: bool = False, masked: bool = False
 ) -> DocumentJob:
-    """The job that produces `document` for the algorithm's data as it is now.
+    """The job that produces `document` for the algorithm's data as it is now,
+    with the personal numbers in full or `masked` (documents.access decides which).
 
     The content now is recorded as a version (this is a request that
     writes: the generate POST), which also withdraws an approval it no
@@ -209,7 +214,8 @@ def job_request(
     """
     now = timezone.now()
     with transaction.atomic():
-        version = versions.check_algorithm(algorithm, by=user)
+        # Pinned: the job prints this version, so no edit may rewrite it.
+        version = versions.check_algorithm(algorithm, by=user, reason=versions.Reason.DOCUMENT)
         digest = version.digest
         lifecycle = lifecycle_of(algorithm, digest)
         supplements = current_supplements(algorithm)
@@ -220,6 +226,7 @@ def job_request(
                     algorithm=algorithm,
                     document=document,
                     bilingual=bilingual,
+                    masked=masked,
                     snapshot_hash=digest,
                     status__in=[JobStatus.QUEUED, JobStatus.RENDERING, JobStatus.DONE],
                     superseded_at__isnull=True,
@@ -245,6 +252,7 @@ def job_request(
             algorithm=algorithm,
             document=document,
             bilingual=bilingual,
+            masked=masked,
             snapshot_version=version,
             snapshot_hash=digest,
             lifecycle=lifecycle,
@@ -308,7 +316,7 @@ def job_claim(job_id: int, *, worker: str, now: dt.datetime | None = None) -> Do
         # Its worker died mid-render (killed, out of memory): free the job.
         job_release(job_id, claimed_by=job.claimed_by)
     claimable = Q(status=JobStatus.QUEUED) | Q(
-        status=JobStatus.RENDERING, started_at__lt=now - STALE_AFTER
+        status=JobStatus.RENDERING, started_at__lt=now - stale_after()
     )
     updated = DocumentJob.objects.filter(claimable, pk=job_id).update(
         status=JobStatus.RENDERING,
@@ -408,6 +416,10 @@ def job_run(job_id: int, *, worker: str) -> str:
             # Never print a digest that is not the digest of what is printed.
             raise ValueError(f"version {frozen.pk}: its data does not match its digest")
         snapshot = frozen.data["snapshot"]
+        if job.masked:
+            # The digest printed stays the content's: the copy shows that
+            # version, with the personal numbers masked.
+            snapshot = pii.mask_snapshot(snapshot)
         if not job.context:
             job.context = render_context(
                 snapshot,
@@ -417,6 +429,7 @@ def job_run(job_id: int, *, worker: str) -> str:
                 lifecycle=job.lifecycle,
                 attachments=frozen.data.get("attachments"),
                 supplements=job.supplements,
+                masked=job.masked,
             )
             DocumentJob.objects.filter(pk=job.pk).update(context=job.context)
         fetcher = make_fetcher(
@@ -429,7 +442,8 @@ def job_run(job_id: int, *, worker: str) -> str:
         job_release(job_id, claimed_by=worker)
         raise
     except SoftTimeLimitExceeded:
-        job_fail(job_id, JobError.TIMEOUT, f"{SOFT_TIME_LIMIT} s", claimed_by=worker)
+        limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        job_fail(job_id, JobError.TIMEOUT, f"{limit} s", claimed_by=worker)
         raise
     except Exception as error:
         job_fail(job_id, JobError.RENDER, f"{type(error).__name__}: {error}", claimed_by=worker)
@@ -463,7 +477,7 @@ def recover_stalled(*, now: dt.datetime | None = None) -> list[int]:
     for job in DocumentJob.objects.filter(status=JobStatus.RENDERING).only(
         "pk", "claimed_by", "started_at"
     ):
-        stale = job.started_at is None or job.started_at < now - STALE_AFTER
+        stale = job.started_at is None or job.started_at < now - stale_after()
         if stale or claimant_is_gone(job.claimed_by):
             if job_release(job.pk, claimed_by=job.claimed_by):
                 again.append(job.pk)
@@ -483,21 +497,22 @@ def recover_stalled(*, now: dt.datetime | None = None) -> list[int]:
 def cleanup_superseded(*, now: dt.datetime | None = None) -> list[int]:
     """Remove the files of done jobs that a newer done job replaced.
 
-    For each algorithm, document and language the newest finished file is
-    kept, whatever its data: it may be the copy that was submitted. Older
-    ones go once the newer has existed for SUPERSEDED_GRACE.
+    For each algorithm, document, language and variant (full or masked) the
+    newest finished file is kept, whatever its data: a full one may be the
+    copy that was submitted, and a masked copy never replaces it. Older ones
+    go once the newer has existed for SUPERSEDED_GRACE.
     """
     now = now or timezone.now()
     done = (
         DocumentJob.objects.filter(status=JobStatus.DONE, superseded_at__isnull=True)
         .exclude(file="")
-        .order_by("algorithm_id", "document", "bilingual", "-finished_at", "-pk")
-        .values_list("pk", "algorithm_id", "document", "bilingual", "finished_at", "file")
+        .order_by("algorithm_id", "document", "bilingual", "masked", "-finished_at", "-pk")
+        .values_list("pk", "algorithm_id", "document", "bilingual", "masked", "finished_at", "file")
     )
     removed: list[int] = []
     newest: dict[tuple, dt.datetime] = {}
-    for pk, algorithm_id, document, bilingual, finished_at, name in done:
-        key = (algorithm_id, document, bilingual)
+    for pk, algorithm_id, document, bilingual, masked, finished_at, name in done:
+        key = (algorithm_id, document, bilingual, masked)
         if key not in newest:
             newest[key] = finished_at
             continue

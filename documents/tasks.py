@@ -35,8 +35,6 @@ class RenderTask(Task):
     name="documents.render",
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=services.SOFT_TIME_LIMIT,
-    time_limit=services.TIME_LIMIT,
     autoretry_for=services.TRANSIENT_ERRORS,
     retry_backoff=2,
     retry_backoff_max=30,

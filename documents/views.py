@@ -1,6 +1,8 @@
 """Pages of the PDF documents: generate (enqueue and return at once), watch
-a job (htmx polling), download a finished file. Every view starts from
-`get_access`, which 404s for anyone outside the workspace in the URL."""
+a job (htmx polling), download a finished file. Every view declares its
+capability (workspaces.permissions: 404 outside the workspace in the URL,
+403 without it); which variant of a file (full or masked) a member gets is
+documents.access."""
 
 from __future__ import annotations
 
@@ -17,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from filings.models import Algorithm, Attachment
-from filings.pii import PERSONAL_FIELDS, record_view
 from filings.snapshot import current as current_content
 from filings.snapshot import lifecycle as lifecycle_of
+from workspaces.permissions import Capability, requires
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
+from . import access as variants
 from . import package, services, worker
 from . import texts as letter_texts
-from .access import may_download, may_generate
 from .forms import DocumentTextForm, GenerateForm
 from .models import (
     TITLES_ZH,
@@ -42,9 +44,12 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
 
 
 @login_required
+@requires(Capability.VIEW)
 def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
+    # Each row shows the variant this member generates (documents.access).
+    masked = variants.generates_masked(access)
     # Computed, never recorded: a GET writes nothing (a version is recorded on generate).
     _data, current = current_content(algorithm)
     stamp = lifecycle_of(algorithm, current)
@@ -63,6 +68,7 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             job.snapshot_hash == current
             and job.lifecycle == stamp
             and job.supplements == supplements
+            and job.masked == masked
         ):
             latest.setdefault(job.document, job)
     rows = [{**kind, "job": latest.get(kind["code"])} for kind in document_kinds()]
@@ -76,8 +82,7 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             "rows": rows,
             "jobs": jobs,
             "current_hash": current,
-            "may_generate": may_generate(access),
-            "may_download": may_download(access),
+            "may_ask_full": variants.may_ask_full(access),
             "form": GenerateForm(),
             "text_kinds": letter_texts.TEXT_KINDS,
         },
@@ -86,11 +91,10 @@ def algorithm_documents(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
+@requires(Capability.GENERATE_DOCUMENTS)
 def generate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    if not may_generate(access):
-        raise PermissionDenied
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose one of the documents."))
@@ -99,6 +103,7 @@ def generate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         algorithm=algorithm,
         document=form.cleaned_data["document"],
         bilingual=form.cleaned_data["bilingual"],
+        masked=variants.generates_masked(access, full_requested=form.cleaned_data["full"]),
         user=request.user,
     )
     # The job was enqueued when its transaction committed, just now.
@@ -118,6 +123,7 @@ def generate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.VIEW)
 def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     job = get_scoped_or_404(
@@ -130,8 +136,6 @@ def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "access": access,
         "job": job,
         "algorithm": job.algorithm,
-        "may_generate": may_generate(access),
-        "may_download": may_download(access),
         # Asked only of a job that has waited a while; the answer is cached (documents.worker).
         "no_worker": worker.waiting_without_worker(job),
     }
@@ -141,10 +145,15 @@ def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.DOWNLOAD_DOCUMENTS)
 def job_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """The file. A full one is a full view of the personal data: recorded at
+    each download; reviewers get it only by asking (documents.access)."""
     access = get_access(request, slug)
-    job = get_scoped_or_404(DocumentJob.objects.select_related("snapshot_version"), access, pk=pk)
-    if not may_download(access):
+    job = get_scoped_or_404(
+        DocumentJob.objects.select_related("snapshot_version", "algorithm"), access, pk=pk
+    )
+    if not variants.may_download_now(request, access, masked=job.masked):
         raise PermissionDenied
     if not job.is_downloadable:
         raise Http404
@@ -156,6 +165,8 @@ def job_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
+    if not job.masked:
+        variants.record_full_download(request, access, job)
     response = FileResponse(
         handle, as_attachment=True, filename=job.download_name(), content_type="application/pdf"
     )
@@ -170,12 +181,12 @@ def job_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 
 
 @login_required
+@requires(Capability.SETTINGS)
 def text_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     """An owner's page to edit the wording of a letter (承诺书, 工作证明)."""
     access = get_access(request, slug)
     if kind not in letter_texts.TEXT_KINDS:
         raise Http404
-    access.require_owner()
     own = DocumentText.objects.in_workspace(access.workspace).filter(kind=kind).first()
     if request.method == "POST":
         form = DocumentTextForm(request.POST)
@@ -255,17 +266,19 @@ def _zip_stream(entries):
 
 
 @login_required
+@requires(Capability.DOWNLOAD_DOCUMENTS)
 def bundle_download(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResponse:
     """The submission bundle: the package PDF and the uploaded originals under the
     portal's names (01-营业执照.pdf …). The ID copies are inside, so it is a
-    full view of personal data and audited as one."""
+    full view of personal data and audited as one; a masked package (a review
+    copy) has none."""
     access = get_access(request, slug)
     job = get_scoped_or_404(
         DocumentJob.objects.select_related("snapshot_version", "algorithm"), access, pk=pk
     )
-    if not may_download(access):
+    if not variants.may_download_now(request, access, masked=False):
         raise PermissionDenied
-    if job.document != DocumentKind.PACKAGE or not job.is_downloadable:
+    if job.document != DocumentKind.PACKAGE or job.masked or not job.is_downloadable:
         raise Http404
     if job.snapshot_version_id is None:
         raise Http404
@@ -287,11 +300,8 @@ def bundle_download(request: HttpRequest, slug: str, pk: int) -> StreamingHttpRe
     for attachment, name in package.bundle_names(listed):
         if stored.get(attachment.get("sha256")):
             entries.append((name, stored[attachment["sha256"]]))
-    record_view(
-        request,
-        access,
-        provider_id=job.algorithm.provider_id,
-        fields=["legal_rep_id_copy", "officer_id_copy", *PERSONAL_FIELDS],
+    variants.record_full_download(
+        request, access, job, extra=("legal_rep_id_copy", "officer_id_copy")
     )
     response = StreamingHttpResponse(_zip_stream(entries), content_type="application/zip")
     filename = job.download_name()[: -len(".pdf")] + "-提交材料.zip"

@@ -7,6 +7,8 @@ class FilingsConfig(AppConfig):
     verbose_name = _("Filings")
 
     def ready(self) -> None:
-        from . import versions
+        from . import activity, figures, versions
 
+        activity.connect()  # the feed records the workspaces app's events
         versions.connect()
+        figures.connect()  # after versions: a commit records the versions first

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from workdays.calendar import Deadline, Overrides
+from workspaces.permissions import Capability, require_user, role_of
 
-from . import deadlines, lifecycle, snapshot
+from . import deadlines, lifecycle, pointers, snapshot
 from .choices import FilingKind, FilingStatus, ServiceForm
 from .models import Activity, Algorithm, Filing, SnapshotVersion
 from .validators import filing_number_warnings, normalize_code, validate_filing_number
@@ -48,16 +49,8 @@ VALUE_MAX = 60
 # ---------------------------------------------------------------------------
 
 
-def _unescape(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
-
-
-def _escape(part) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
 def _split(pointer: str) -> tuple[str, ...]:
-    return tuple(_unescape(p) for p in pointer.split("/")[1:]) if pointer else ()
+    return tuple(pointers.split(pointer))
 
 
 @cache
@@ -154,7 +147,9 @@ def _expand(pattern: tuple[str, ...], before, after, at: str = ""):
     else:
         keys = [int(head) if head.isdigit() and isinstance(before or after, list) else head]
     for key in keys:
-        yield from _expand(rest, _child(before, key), _child(after, key), f"{at}/{_escape(key)}")
+        yield from _expand(
+            rest, _child(before, key), _child(after, key), f"{at}/{pointers.escape(key)}"
+        )
 
 
 def filing_changes(before: dict, after: dict) -> list[Change]:
@@ -289,7 +284,7 @@ def capture_imported_baselines(algorithm_ids) -> None:
     for the data as imported (the CAC has it on record), so a later edit of a
     变更 field makes a change filing due. Call inside the import's transaction,
     after everything is written."""
-    from .versions import record
+    from .versions import contents, record
 
     filings = (
         Filing.objects.filter(
@@ -301,27 +296,27 @@ def capture_imported_baselines(algorithm_ids) -> None:
         .select_related("algorithm__workspace")
         .order_by("algorithm_id", "-created_at", "-pk")
     )
-    done: set[int] = set()
+    newest: dict[int, Filing] = {}
     for filing in filings:
-        if filing.algorithm_id in done:
-            continue  # the newest filed filing holds the baseline
-        done.add(filing.algorithm_id)
-        Filing.objects.filter(pk=filing.pk).update(filed_version=record(filing.algorithm))
+        newest.setdefault(filing.algorithm_id, filing)  # the newest filed filing holds the baseline
+    by_workspace: dict[int, list[Filing]] = {}
+    for filing in newest.values():
+        by_workspace.setdefault(filing.algorithm.workspace_id, []).append(filing)
+    for group in by_workspace.values():
+        # The contents of all of them in one pass (a fixed number of queries), not one each.
+        datas = contents(group[0].algorithm.workspace, [f.algorithm for f in group])
+        for filing in group:
+            baseline = record(
+                filing.algorithm,
+                data=datas[filing.algorithm_id],
+                reason=SnapshotVersion.Reason.FILED,
+            )
+            Filing.objects.filter(pk=filing.pk).update(filed_version=baseline)
 
 
 # ---------------------------------------------------------------------------
 # Starting a change filing
 # ---------------------------------------------------------------------------
-
-
-def _role(workspace_id: int, user) -> str | None:
-    from workspaces.models import Membership
-
-    return (
-        Membership.objects.filter(workspace_id=workspace_id, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
 
 
 def _short(text: str) -> str:
@@ -333,7 +328,7 @@ def change_summary(changes: list[Change], before: dict, after: dict) -> str:
     """The 变更说明 prefilled from the diff: one line per field, by its label,
     old → new, in Chinese (it goes to the CAC). Long texts are cut, ID numbers
     masked; past SUMMARY_FIELDS fields a last line counts the rest."""
-    from reviews.anchors import display_value, pointer_label
+    from .labels import display_value, pointer_label
 
     with override("zh-hans"):
         lines = []
@@ -355,15 +350,17 @@ def change_filing_start(*, algorithm: Algorithm, by) -> Filing:
     then goes through review and submission like any filing."""
     with transaction.atomic():
         locked = Algorithm.objects.select_for_update().get(pk=algorithm.pk)
-        role = _role(locked.workspace_id, by)
-        if role not in lifecycle.CHANGE_FILING_ROLES:
-            raise PermissionDenied(_("Your role may not do this."))
+        role = require_user(locked.workspace_id, by, Capability.EDIT)
         status = change_status(locked)
         filings = list(Filing.objects.filter(algorithm=locked).order_by("created_at", "pk"))
         refusal = lifecycle.change_filing_refusal(filings, role=role, change_due=status is not None)
         if refusal:
             raise ValidationError(refusal)
         current = snapshot.content(locked)
+        from .versions import record
+
+        # The content the change filing starts from, pinned in the history.
+        record(locked, data=current, reason=SnapshotVersion.Reason.CHANGE_STARTED)
         filing = Filing(
             workspace_id=locked.workspace_id,
             algorithm=locked,
@@ -441,7 +438,7 @@ def filing_number_correct(*, filing: Filing, by, number: str, reason: str) -> li
         raise ValidationError(errors)
     with transaction.atomic():
         locked = Filing.objects.select_for_update().get(pk=filing.pk)
-        refusal = lifecycle.number_correction_refusal(locked, role=_role(locked.workspace_id, by))
+        refusal = lifecycle.number_correction_refusal(locked, role=role_of(locked.workspace_id, by))
         if refusal:
             raise PermissionDenied(refusal)
         old = locked.filing_number

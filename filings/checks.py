@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,12 +34,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import validators
+from . import pointers, validators
 from .choices import AlgorithmType, IdType, LaunchStatus, Role, ServiceForm
-from .interchange import SHAPES, SINGLE_CHILDREN, _pointer, _set
+from .interchange import shapes
+from .interchange.shapes import SHAPES, SINGLE_CHILDREN
+from .interchange.shapes import pointer as _pointer
+from .interchange.shapes import set_path as _set
 
 if TYPE_CHECKING:
-    from assessments.applicability import CatalogueRules
+    from .applicability import CatalogueRules
 
 ERROR = "error"
 WARNING = "warning"
@@ -130,7 +133,7 @@ class Context:
     peers: Iterable[Mapping] = ()
     # The filing kind when the document carries no filings (a content).
     kind: str | None = None
-    # The self-assessment catalogue (assessments.services.check_catalogue);
+    # The self-assessment catalogue (assessments.selectors.check_catalogue);
     # without it the checks that need the applicable items are skipped.
     catalogue: CatalogueRules | None = None
     _lookups: dict = field(default_factory=dict)
@@ -274,10 +277,10 @@ def run_checks(
     without it the checks that need attachments are skipped.
     `registry_lookup(number)` answers like registry.lookup.describe_third_party_number.
     `peers` are the workspace's other algorithms as {"name", "disclosure"}
-    (services.peer_disclosures), for the checks that compare algorithms.
+    (selectors.peer_disclosures), for the checks that compare algorithms.
     `kind` is the filing kind (materials differ by kind) when the document
     has no filings of the algorithm; else their latest decides.
-    `catalogue` (assessments.services.check_catalogue()) lets the checks see
+    `catalogue` (assessments.selectors.check_catalogue()) lets the checks see
     which self-assessment items apply; without it those checks are skipped.
     """
     context = Context(
@@ -335,9 +338,7 @@ def _in_scope(parts: list[str], scope) -> bool:
 
 
 def _parts(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    return pointers.split(pointer)
 
 
 def _skeleton(kind: str) -> dict:
@@ -352,19 +353,23 @@ def _skeleton(kind: str) -> dict:
     return out
 
 
-_SKELETON = {
-    "format": None,
-    "exported_at": None,
-    "workspace": {"name": None},
-    "providers": [_skeleton("provider")],
-}
+@cache
+def _document_skeleton(shapes: int) -> dict:
+    """The keys of a document in export order; rebuilt when the shape table grows
+    (`shapes`: its size), as apps above filings register their parts in ready()."""
+    return {
+        "format": None,
+        "exported_at": None,
+        "workspace": {"name": None},
+        "providers": [_skeleton("provider")],
+    }
 
 
 def _order_key(pointer: str) -> tuple:
     """Sort key of a pointer: the position of each step in an exported
     document, so problems read top to bottom like the wizard, also for
     fields of an object that is not there yet (a missing disclosure)."""
-    node = _SKELETON
+    node = _document_skeleton(len(SHAPES))
     key = []
     for part in _parts(pointer):
         if isinstance(node, list):
@@ -509,14 +514,8 @@ def required_fields(ctx: Context) -> Iterator[Problem]:
 # 2. Formats (the validators the forms and the importer share)
 # ---------------------------------------------------------------------------
 
-# (object kind, dotted path, validator); a blank value is left to `required`.
-FORMAT_RULES: tuple[tuple[str, str, Callable[[str], None]], ...] = (
-    ("provider", "uscc", validators.validate_uscc),
-    ("provider", "region_code", validators.validate_region_code),
-    ("provider", "security_officer.mobile", validators.validate_mobile),
-    ("third_party_model", "filing_number", validators.validate_filing_number),
-    ("filing", "filing_number", validators.validate_filing_number),
-)
+# The formats are declared on the shape fields (Field.format in
+# filings.interchange.shapes); a blank value is left to `required`.
 FILING_NUMBERS = (("third_party_model", "filing_number"), ("filing", "filing_number"))
 PEOPLE = ("legal_representative", "security_officer")
 
@@ -543,9 +542,9 @@ def _resident_id_warnings(number: str) -> list[str]:
 
 @check("invalid_format", "id_number_region", "filing_number_length")
 def formats(ctx: Context) -> Iterator[Problem]:
-    for kind, path, validate in FORMAT_RULES:
+    for kind, rules in shapes.ruled("format"):
         for o in ctx.objects(kind):
-            if problem := _format_problem(o, path, validate):
+            if problem := _format_problem(o, rules.dotted, rules.format):
                 yield problem
     for o in ctx.objects("provider"):
         for person in PEOPLE:
@@ -894,38 +893,14 @@ def role_rules(ctx: Context) -> Iterator[Problem]:
 # 8. Texts: too short, too long, pasted twice
 # ---------------------------------------------------------------------------
 
-# Minimum lengths (characters, whitespace not counted) below which a text is
-# too thin to convince a reviewer ("vague mechanism descriptions", "technical
-# description unclear": cac-filing-reference §5, portal-details §5 #7).
-# These numbers are our inference, not the portal's: adjust them here.
-MIN_LENGTHS: dict[tuple[str, str], int] = {
-    ("algorithm", "summary"): 50,
-    ("algorithm", "usage_scenario"): 20,
-    ("algorithm", "strategy"): 50,
-    ("algorithm", "risks_and_safeguards"): 50,
-    ("algorithm", "model_and_training_data"): 30,
-    ("disclosure", "basic_principle"): 30,
-    ("disclosure", "operating_mechanism"): 30,
-    ("disclosure", "application_scenario"): 15,
-    ("deployment", "function_description"): 20,
-}
+# Length rules (too short, too long) are declared on the shape fields
+# (shapes.Length in filings.interchange.shapes), which the forms' counters and
+# the JSON Schema read too.
 
-# Maximum lengths: (kind, path) -> (characters, severity, note). The 500 for a
-# function description is the portal's [F]; the others are suggestions
-# derived from the published lists [I] (portal-details §2).
-MAX_LENGTHS: dict[tuple[str, str], tuple[int, str, str]] = {
-    ("deployment", "function_description"): (500, ERROR, ""),
-    ("disclosure", "purpose"): (
-        150,
-        WARNING,
-        gettext_lazy("Published purposes have 19 to 126 characters."),
-    ),
-    ("algorithm", "name"): (
-        40,
-        WARNING,
-        gettext_lazy("Published names have 6 to 37 characters."),
-    ),
-}
+
+def _severity(length: shapes.Length) -> str:
+    return WARNING if length.over == shapes.WARNING else ERROR
+
 
 # Long texts of one algorithm that should each say something of their own.
 LONG_TEXTS: tuple[tuple[str, str], ...] = (
@@ -950,7 +925,10 @@ def _normalised(text: str) -> str:
 
 @check("text_too_short")
 def texts_too_short(ctx: Context) -> Iterator[Problem]:
-    for (kind, path), minimum in MIN_LENGTHS.items():
+    for kind, rules in shapes.ruled("length"):
+        minimum, path = rules.length.least, rules.dotted
+        if minimum is None:
+            continue
         for o in ctx.objects(kind):
             text = _text(o.get(path))
             n = len(_SPACE_RE.sub("", text))
@@ -969,7 +947,11 @@ def texts_too_short(ctx: Context) -> Iterator[Problem]:
 
 @check("text_too_long")
 def texts_too_long(ctx: Context) -> Iterator[Problem]:
-    for (kind, path), (maximum, severity, note) in MAX_LENGTHS.items():
+    for kind, rules in shapes.ruled("length"):
+        length, path = rules.length, rules.dotted
+        if length.most is None or length.code != "text_too_long":
+            continue
+        maximum, severity, note = length.most, _severity(length), length.note
         for o in ctx.objects(kind):
             n = len(_text(o.get(path)))
             if n > maximum:
@@ -1295,7 +1277,7 @@ def completeness(
                 counts[key][1] += 1
     # Each screening question of a service the algorithm uses counts too: an
     # unanswered one is an error (screening_unanswered), so 100 % needs them all.
-    from assessments.applicability import SCREENING, unanswered_screening
+    from .applicability import SCREENING, unanswered_screening
 
     questions = sum(len(paths) for paths in SCREENING.values())
     for o in context.objects("service"):
@@ -1618,23 +1600,22 @@ def known_application_domains(ctx: Context) -> Iterator[Problem]:
             )
 
 
-SUMMARY_MAX = 150  # 自评估「算法基本情况」≤ 150 字 (portal-details §2 [F G4])
-
-
 @check("summary_too_long")
 def summary_length(ctx: Context) -> Iterator[Problem]:
+    # 自评估「算法基本情况」: the summary's Length in the shape table.
+    length = shapes.shape_field("algorithm", "summary").length
     for o in ctx.objects("algorithm"):
         n = len(_text(o.data.get("summary")))
-        if n > SUMMARY_MAX:
+        if n > length.most:
             yield Problem(
                 "summary_too_long",
-                ERROR,
+                _severity(length),
                 o.at("summary"),
                 _(
                     "The summary has %(n)d characters; the report's header field 算法基本情况 "
                     "takes at most %(max)d: shorten it by %(over)d."
                 )
-                % {"n": n, "max": SUMMARY_MAX, "over": n - SUMMARY_MAX},
+                % {"n": n, "max": length.most, "over": n - length.most},
             )
 
 
@@ -1749,7 +1730,7 @@ UNANSWERED_NAMED = 5
 
 @check("screening_unanswered")
 def screening_unanswered(ctx: Context) -> Iterator[Problem]:
-    from assessments.applicability import unanswered_screening
+    from .applicability import unanswered_screening
 
     for p in ctx.objects("provider"):
         used = _used_service_keys(p.data)
@@ -1777,7 +1758,7 @@ def _answer_rows(assessment: dict) -> list[tuple[int, dict]]:
 def _applicable(ctx: Context, o: Obj) -> dict[str, tuple[str, ...]] | None:
     """Item id -> its metrics, for the items that apply to the algorithm (also
     provisionally); None without a catalogue."""
-    from assessments.applicability import (
+    from .applicability import (
         DOES_NOT_APPLY,
         algorithm_facts,
         applicability,

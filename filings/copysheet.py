@@ -14,95 +14,16 @@ from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import pgettext
 
-from . import interchange
+from . import portal
 from .checks import label
 from .choices import AlgorithmType, Role
-from .interchange import SHAPES
+from .interchange.shapes import SHAPES, get_path
 from .regions import region_display
 
-# The registry's order of fields, by section (cac-filing-reference.md §2.2-2.6).
-SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "entity",
-        "主体信息",
-        (
-            "name",
-            "uscc",
-            "entity_type",
-            "region_code",
-            "registered_address",
-            "office_address",
-            "website",
-            "mau",
-            "certificate_type",
-            "certificate_address",
-            "certificate_valid_until",
-            "icp_number",
-            "legal_rep_name",
-            "legal_rep_id_type",
-            "legal_rep_id_number",
-            "officer_name",
-            "officer_id_type",
-            "officer_id_number",
-            "officer_mobile",
-            "officer_email",
-            "officer_position",
-        ),
-    ),
-    (
-        "basic",
-        "算法基础属性",
-        ("name", "type", "role", "application_domains", "launch_status", "launch_date"),
-    ),
-    (
-        "detail",
-        "算法详细属性",
-        (
-            "summary",
-            "usage_scenario",
-            "input_modalities",
-            "output_modalities",
-            "output_formats",
-            "data_sources",
-            "data_contains_biometric",
-            "data_contains_identity",
-            "model_and_training_data",
-            "strategy",
-            "risks_and_safeguards",
-        ),
-    ),
-    (
-        "service",
-        "产品及功能",
-        (
-            "name",
-            "form",
-            "access_url",
-            "status",
-            "launch_date",
-            "target_users",
-            "real_name_required",
-            "prior_licences",
-            "dau",
-            "mau",
-        ),
-    ),
-    ("deployment", "功能", ("function_name", "function_description", "access_path")),
-    ("modes", "技术服务方式", ("technical_service_modes",)),
-    (
-        "disclosure",
-        "拟公示内容",
-        (
-            "basic_principle",
-            "operating_mechanism",
-            "application_scenario",
-            "purpose",
-            "disclosure_note",
-        ),
-    ),
-)
-SHAPE_OF = {"entity": "provider", "basic": "algorithm", "detail": "algorithm", "service": "service",
-            "deployment": "deployment", "modes": "algorithm", "disclosure": "disclosure"}  # fmt: skip
+# The registry's order of fields, by section: one table, which the wizard's
+# forms follow too (filings.portal).
+SECTIONS = portal.SECTIONS
+SHAPE_OF = portal.SHAPE_OF
 
 
 @dataclass(frozen=True)
@@ -161,8 +82,8 @@ def _long_term(shape: str, data: dict, attr: str) -> bool:
     (the field's help text: "Leave empty for a long-term certificate")."""
     if (shape, attr) != ("provider", "certificate_valid_until"):
         return False
-    _present, valid_until = interchange._get(data, _path(shape, attr))
-    _present, certificate = interchange._get(data, _path(shape, "certificate_type"))
+    _present, valid_until = get_path(data, _path(shape, attr))
+    _present, certificate = get_path(data, _path(shape, "certificate_type"))
     return not valid_until and bool(certificate)
 
 
@@ -182,7 +103,7 @@ def _rows(shape: str, data: dict, attrs: tuple[str, ...]) -> tuple[Row, ...]:
     rows = []
     for attr in attrs:
         field = _model_field(shape, attr)
-        _present, value = interchange._get(data, _path(shape, attr))
+        _present, value = get_path(data, _path(shape, attr))
         dotted = ".".join(_path(shape, attr))
         with translation.override("zh-hans"):
             label_zh = capfirst(label(shape, dotted))

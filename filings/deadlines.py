@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from workdays.calendar import Deadline, Overrides
 from workdays.deadlines import filing_deadline
 
-# Statuses in which the provider still has to file (nothing submitted yet).
-TO_FILE = frozenset({"draft", "in_review", "changes_requested", "approved", "returned"})
+from .lifecycle import TO_FILE
+
+# What is due next, by code (stored with the algorithm's figures: filings.figures)
+# and as the pages say it.
+KIND_LABELS = {
+    "initial": _("Initial filing due"),
+    "change": _("Change filing due"),
+    "cancellation": _("Cancellation filing due"),
+    "cac_decision": _("CAC decision expected"),
+    "file_before_launch": _("File before launch (上线前完成大模型备案)"),
+    "register_before_launch": _("Register before launch (上线前完成登记)"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class NextDeadline:
     event: dt.date | None
     # None for "before launch": a precondition of launching, not a date.
     deadline: Deadline | None
+    kind: str = ""  # a KIND_LABELS code
 
     @property
     def due(self) -> dt.date | None:
@@ -40,12 +51,8 @@ def before_launch(algorithm: dict) -> NextDeadline | None:
     which = route(algorithm)
     if which is None or algorithm.get("launch_status") == "online":
         return None
-    label = (
-        _("File before launch (上线前完成大模型备案)")
-        if which == FILING
-        else _("Register before launch (上线前完成登记)")
-    )
-    return NextDeadline(label, _date(algorithm.get("launch_date")), None)
+    kind = "file_before_launch" if which == FILING else "register_before_launch"
+    return NextDeadline(KIND_LABELS[kind], _date(algorithm.get("launch_date")), None, kind)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -58,10 +65,19 @@ def change_filing_due(changed_on: dt.date, *, overrides: Overrides | None = None
     (from its event date) and for a filed algorithm whose data changed in a 变更
     field and has no change filing yet (filings.changes, from the change's day)."""
     return NextDeadline(
-        _("Change filing due"),
+        KIND_LABELS["change"],
         changed_on,
         filing_deadline("change", changed_on, overrides=overrides),
+        "change",
     )
+
+
+def change_filing_owed(upcoming: NextDeadline | None) -> bool:
+    """Whether a change filing is to be sent: what is due next is one
+    (next_deadline with the clock start of filings.changes.change_status).
+    Not while a change is with the CAC (its decision is what is due then),
+    nor once a cancellation is under way."""
+    return upcoming is not None and upcoming.kind == "change"
 
 
 def next_deadline(
@@ -79,12 +95,13 @@ def next_deadline(
         submitted = _date(latest.get("submitted_on"))
         if submitted:
             return NextDeadline(
-                _("CAC decision expected"),
+                KIND_LABELS["cac_decision"],
                 submitted,
                 filing_deadline("cac_decision", submitted, overrides=overrides),
+                "cac_decision",
             )
         return None
-    if status not in TO_FILE:
+    if status not in TO_FILE:  # (filings.lifecycle)
         if status == "filed" and changed_on is not None:
             return change_filing_due(changed_on, overrides=overrides)
         return None
@@ -96,9 +113,10 @@ def next_deadline(
         )
         if launched:
             return NextDeadline(
-                _("Initial filing due"),
+                KIND_LABELS["initial"],
                 launched,
                 filing_deadline("initial", launched, overrides=overrides),
+                "initial",
             )
         return before_launch(algorithm)
     event = _date((latest.get("x") or {}).get("event_on"))
@@ -108,7 +126,10 @@ def next_deadline(
     if event is None:
         return None
     return NextDeadline(
-        _("Cancellation filing due"), event, filing_deadline(kind, event, overrides=overrides)
+        KIND_LABELS["cancellation"],
+        event,
+        filing_deadline(kind, event, overrides=overrides),
+        "cancellation",
     )
 
 

@@ -27,8 +27,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import changes, interchange, pii, snapshot, wizard
+from . import changes, pii, snapshot, wizard
 from .choices import FilingStatus
+from .interchange.shapes import object_data
 from .models import Activity, Algorithm, Filing, ManagementSystem, Provider
 
 # Panel kinds that edit the shared entity.
@@ -99,9 +100,9 @@ def _patched(content: dict, kind: str, candidate, index: int | None) -> dict:
     after = copy.deepcopy(content)
     provider = after["snapshot"]["providers"][0]
     if kind == "provider":
-        provider.update(interchange._object("provider", candidate))
+        provider.update(object_data("provider", candidate))
     elif index is not None:
-        provider["management_systems"][index] = interchange._object("management_system", candidate)
+        provider["management_systems"][index] = object_data("management_system", candidate)
     return after
 
 

@@ -2,7 +2,9 @@
 follow which, and who may move a filing along.
 
 Statuses are the codes of shared/spec/interchange.md. The table is data so
-that a reader sees the whole machine at once:
+that a reader sees the whole machine at once; each move names the
+capabilities that allow it (any one of them), and which roles have those is
+the table of workspaces.permissions:
 
     draft ──► in_review ──► approved ──► submitted ──► filed ──► cancelled
       ▲          │   │          │            │           └─────► revoked
@@ -20,42 +22,79 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from workspaces.models import Role
+from workspaces.permissions import Capability, role_may
 
 from .choices import FilingStatus as S
-from .models import InvalidTransition
+from .models import InvalidTransition, SnapshotVersion
 
 
 @dataclass(frozen=True)
 class Transition:
     source: str
     target: str
-    roles: frozenset[str]
+    capabilities: frozenset[Capability]
     label: str
 
+    def allows(self, role: str | None) -> bool:
+        return any(role_may(role, capability) for capability in self.capabilities)
 
-_EDITORS = frozenset({Role.OWNER, Role.EDITOR})
-_REVIEWERS = frozenset({Role.OWNER, Role.REVIEWER})
+
+_EDIT = frozenset({Capability.EDIT})
+_REVIEW = frozenset({Capability.REVIEW})
+_CAC = frozenset({Capability.RECORD_CAC_EVENTS})
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.DRAFT, S.IN_REVIEW, _EDITORS, _("Request review")),
-    Transition(S.IN_REVIEW, S.DRAFT, _EDITORS, _("Withdraw from review")),
-    Transition(S.IN_REVIEW, S.CHANGES_REQUESTED, _REVIEWERS, _("Request changes")),
-    Transition(S.IN_REVIEW, S.APPROVED, _REVIEWERS, _("Approve")),
-    Transition(S.CHANGES_REQUESTED, S.DRAFT, _EDITORS, _("Resume editing")),
-    Transition(S.CHANGES_REQUESTED, S.IN_REVIEW, _EDITORS, _("Request review again")),
+    Transition(S.DRAFT, S.IN_REVIEW, _EDIT, _("Request review")),
+    Transition(S.IN_REVIEW, S.DRAFT, _EDIT, _("Withdraw from review")),
+    Transition(S.IN_REVIEW, S.CHANGES_REQUESTED, _REVIEW, _("Request changes")),
+    Transition(S.IN_REVIEW, S.APPROVED, _REVIEW, _("Approve")),
+    Transition(S.CHANGES_REQUESTED, S.DRAFT, _EDIT, _("Resume editing")),
+    Transition(S.CHANGES_REQUESTED, S.IN_REVIEW, _EDIT, _("Request review again")),
     # Any change to approved content withdraws the approval (back to draft).
-    Transition(S.APPROVED, S.DRAFT, _EDITORS | _REVIEWERS, _("Withdraw approval")),
-    Transition(S.APPROVED, S.SUBMITTED, _EDITORS, _("Record submission to the CAC")),
-    Transition(S.SUBMITTED, S.RETURNED, _EDITORS, _("Record return for correction")),
-    Transition(S.SUBMITTED, S.FILED, _EDITORS, _("Record filing number")),
-    Transition(S.RETURNED, S.DRAFT, _EDITORS, _("Correct and resubmit")),
-    Transition(S.FILED, S.CANCELLED, _EDITORS, _("Record cancellation")),
-    Transition(S.FILED, S.REVOKED, _EDITORS, _("Record revocation by the CAC")),
+    Transition(S.APPROVED, S.DRAFT, _EDIT | _REVIEW, _("Withdraw approval")),
+    Transition(S.APPROVED, S.SUBMITTED, _CAC, _("Record submission to the CAC")),
+    Transition(S.SUBMITTED, S.RETURNED, _CAC, _("Record return for correction")),
+    Transition(S.SUBMITTED, S.FILED, _CAC, _("Record filing number")),
+    Transition(S.RETURNED, S.DRAFT, _EDIT, _("Correct and resubmit")),
+    Transition(S.FILED, S.CANCELLED, _CAC, _("Record cancellation")),
+    Transition(S.FILED, S.REVOKED, _CAC, _("Record revocation by the CAC")),
 )
 
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
+
+# What the version a move pins is recorded as (the others: a status change).
+PINNED_AS = {
+    S.IN_REVIEW: SnapshotVersion.Reason.REVIEW_REQUESTED,
+    S.CHANGES_REQUESTED: SnapshotVersion.Reason.DECISION,
+    S.APPROVED: SnapshotVersion.Reason.APPROVED,
+    S.SUBMITTED: SnapshotVersion.Reason.SUBMITTED,
+    S.RETURNED: SnapshotVersion.Reason.RETURNED,
+    S.FILED: SnapshotVersion.Reason.FILED,
+}
+
+# Groupings of statuses, read by the pages, the deadlines and the documents;
+# a new status is placed in each of them here.
 TERMINAL = frozenset({S.CANCELLED, S.REVOKED})
+# Nothing is with the CAC yet: the provider still has to file (filings.deadlines).
+TO_FILE = frozenset({S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.RETURNED})
+# Approved internally, and everything after: the filing stands for one version
+# of the content, and a document of exactly that version carries no 草稿 DRAFT
+# mark (filings.snapshot).
+APPROVED_STATUSES = frozenset(
+    {S.APPROVED, S.SUBMITTED, S.RETURNED, S.FILED, S.CANCELLED, S.REVOKED}
+)
+# The CAC has (or had) the filing: its algorithm is on the CAC's record and
+# leaves through a cancellation filing, not a delete (filings.services).
+WITH_THE_CAC = frozenset({S.SUBMITTED, S.RETURNED, S.FILED, S.CANCELLED, S.REVOKED})
+# A filing whose number the CAC issued and that is (or was) on its record.
+NUMBERED = frozenset({S.FILED, S.CANCELLED, S.REVOKED})
+# Being reviewed: the review page shows what changed since review was requested.
+UNDER_REVIEW = frozenset({S.IN_REVIEW, S.CHANGES_REQUESTED})
+# Moves made on the review page (reviews), which records who asked whom, who
+# decided and why, and what the CAC did; the algorithm page offers the others.
+REVIEW_PAGE_TARGETS = frozenset(
+    {S.IN_REVIEW, S.APPROVED, S.CHANGES_REQUESTED, S.SUBMITTED, S.RETURNED, S.FILED}
+)
 
 
 def find(source: str, target: str) -> Transition | None:
@@ -64,7 +103,7 @@ def find(source: str, target: str) -> Transition | None:
 
 def allowed_targets(source: str, role: str | None = None) -> list[str]:
     return [
-        t.target for t in TRANSITIONS if t.source == source and (role is None or role in t.roles)
+        t.target for t in TRANSITIONS if t.source == source and (role is None or t.allows(role))
     ]
 
 
@@ -99,14 +138,16 @@ def apply_transition(
                     "target": S(target).label if target in S.values else target,
                 }
             )
-        if role not in transition.roles:
+        if not transition.allows(role):
             raise PermissionDenied(
                 _("Your role may not do this: %(action)s.") % {"action": transition.label}
             )
         for name, value in fields.items():
             setattr(current, name, value)
-        from .versions import freeze, record
+        from .versions import record
 
+        # Every move pins the content it stood on as a version (filings.versions).
+        reason = PINNED_AS.get(target, SnapshotVersion.Reason.STATUS)
         if target == S.APPROVED:
             checked, _problems = guard_approval(
                 current,
@@ -116,11 +157,13 @@ def apply_transition(
             )
             # Approval freezes exactly the content the guard checked; any later
             # change withdraws it (filings.versions).
-            current.approved_version = record(current.algorithm, data=checked)
+            current.approved_version = record(current.algorithm, data=checked, reason=reason)
+        else:
+            pinned = record(current.algorithm, reason=reason)
         if target == S.SUBMITTED:
             guard_submission(current)
         if target == S.FILED:
-            current.filed_version = current.approved_version or freeze(current, by=by)
+            current.filed_version = current.approved_version or pinned
         source_label = current.get_status_display()
         current.status = target
         current.full_clean()
@@ -179,11 +222,11 @@ def content_problems(algorithm, data: dict) -> list:
     filings.snapshot.content gives it: the document the CAC receives,
     with the attachment slots it holds, plus the signed and sealed scans
     uploaded now (not part of the hashed content: filings.snapshot.formalities)."""
-    from assessments.services import check_catalogue
-
+    from .applicability import catalogue_rules
     from .checks import run_checks
     from .materials import latest_kind
-    from .services import peer_disclosures, registry_lookup
+    from .selectors import peer_disclosures
+    from .services import registry_lookup
     from .snapshot import formalities
 
     name = algorithm.name or None
@@ -196,7 +239,7 @@ def content_problems(algorithm, data: dict) -> list:
         peers=peer_disclosures(algorithm),
         attachments={name: slots} if name else None,
         kind=latest_kind(algorithm.filings.order_by("created_at", "pk")),
-        catalogue=check_catalogue(),
+        catalogue=catalogue_rules(),
     )
 
 
@@ -275,10 +318,11 @@ def last_changed_by(algorithm, digest: str):
     or None when no one is known.
 
     It is the author of the newest recorded version, when that version is
-    this content: filings.versions records a version exactly when the
-    content's digest changes, for every path that writes (forms, autosave,
-    imports, answers, attachments, a shared provider edited from another
-    algorithm), with the user of the request that wrote. The per-model
+    this content: filings.versions records the content whenever its digest
+    changes, for every path that writes (forms, autosave, imports, answers,
+    attachments, a shared provider edited from another algorithm), with the
+    user of the request that wrote; an edit by someone else than the author
+    of the newest editing version starts a version of its own. The per-model
     history would also count saves that change nothing filed and spreads one
     change over a dozen tables. A content no version records yet (written
     around the signals) has no known author."""
@@ -359,13 +403,9 @@ def guard_submission(filing) -> None:
 # Change filings and filing-number corrections (filings.changes)
 # ---------------------------------------------------------------------------
 
-# Who may start a change filing (变更备案): those who prepare filings.
-CHANGE_FILING_ROLES = _EDITORS
-# Who may correct a filing number already recorded: owners only (the number is
-# the CAC's, so a correction is rare and is recorded with its reason).
-NUMBER_CORRECTION_ROLES = frozenset({Role.OWNER})
-# A filing whose number the CAC issued and that is (or was) on its record.
-NUMBERED = frozenset({S.FILED, S.CANCELLED, S.REVOKED})
+# Starting a change filing (变更备案) is preparing a filing: Capability.EDIT.
+# Correcting a recorded filing number: Capability.CORRECT_FILING_NUMBER (the
+# number is the CAC's, so a correction is rare and recorded with its reason).
 
 
 def change_filing_refusal(filings, *, role: str | None, change_due: bool) -> str | None:
@@ -374,7 +414,7 @@ def change_filing_refusal(filings, *, role: str | None, change_due: bool) -> str
     `filings` are the algorithm's filings, oldest first; `change_due` says
     whether the filed data differs in a field the CAC treats as a change.
     """
-    if role not in CHANGE_FILING_ROLES:
+    if not role_may(role, Capability.EDIT):
         return str(
             _("Your role may not do this: %(action)s.") % {"action": _("Start change filing")}
         )
@@ -395,7 +435,7 @@ def change_filing_refusal(filings, *, role: str | None, change_due: bool) -> str
 
 def number_correction_refusal(filing, *, role: str | None) -> str | None:
     """Why the filing number of `filing` may not be corrected, or None when it may."""
-    if role not in NUMBER_CORRECTION_ROLES:
+    if not role_may(role, Capability.CORRECT_FILING_NUMBER):
         return str(_("Only an owner of the workspace may correct a filing number."))
     if filing.status not in NUMBERED or not filing.filing_number:
         return str(_("Only a filing number already recorded can be corrected."))

@@ -14,7 +14,6 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +98,7 @@ class Provider(WorkspaceOwned):
         _("unified social credit code"),
         max_length=18,
         blank=True,
-        validators=[validators.validate_uscc],
+        validators=[validators.ShapeRule("provider", "uscc")],
     )
     entity_type = models.CharField(
         _("entity type"), max_length=32, choices=choices.EntityType.choices, blank=True
@@ -108,7 +107,7 @@ class Provider(WorkspaceOwned):
         _("region code of registration"),
         max_length=6,
         blank=True,
-        validators=[validators.validate_region_code],
+        validators=[validators.ShapeRule("provider", "region_code")],
     )
     registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     office_address = models.CharField(_("office address"), max_length=300, blank=True)
@@ -144,7 +143,10 @@ class Provider(WorkspaceOwned):
     )
     officer_id_number = CodeField(_("ID number"), max_length=30, blank=True)
     officer_mobile = CodeField(
-        _("mobile number"), max_length=11, blank=True, validators=[validators.validate_mobile]
+        _("mobile number"),
+        max_length=11,
+        blank=True,
+        validators=[validators.ShapeRule("provider", "security_officer.mobile")],
     )
     officer_email = models.EmailField(_("email"), blank=True)
     officer_position = models.CharField(
@@ -376,6 +378,12 @@ class Algorithm(WorkspaceOwned):
         ordering = ["provider_id", "name", "pk"]
         verbose_name = _("algorithm")
         verbose_name_plural = _("algorithms")
+        # The dashboard's filters and sorts (filings.selectors.dashboard_page).
+        indexes = [
+            models.Index(fields=["workspace", "name"], name="algorithm_name"),
+            models.Index(fields=["workspace", "type"], name="algorithm_type"),
+            models.Index(fields=["workspace", "role"], name="algorithm_role"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "name"],
@@ -413,7 +421,7 @@ class ThirdPartyModel(WorkspaceOwned):
         _("filing number"),
         max_length=40,
         blank=True,
-        validators=[validators.validate_filing_number],
+        validators=[validators.ShapeRule("third_party_model", "filing_number")],
         help_text=validators.FILING_NUMBER_HELP,
     )
     # 大模型备案号 or 上线编号 of the generative-AI lists (not a 网信算备 number);
@@ -456,8 +464,7 @@ class Deployment(WorkspaceOwned):
     function_description = models.TextField(
         _("function description"),
         blank=True,
-        validators=[MaxLengthValidator(validators.FUNCTION_DESCRIPTION_MAX)],
-        help_text=_("At most 500 characters."),
+        validators=[validators.ShapeRule("deployment", "function_description")],
     )
     access_path = models.JSONField(
         _("access path"),
@@ -543,7 +550,7 @@ class Filing(WorkspaceOwned):
         _("filing number"),
         max_length=40,
         blank=True,
-        validators=[validators.validate_filing_number],
+        validators=[validators.ShapeRule("filing", "filing_number")],
         help_text=validators.FILING_NUMBER_HELP,
     )
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
@@ -712,14 +719,38 @@ class PendingInput(WorkspaceOwned):
 
 
 class SnapshotVersion(WorkspaceOwned):
-    """One version of an algorithm's filing data: its snapshot and attachments,
-    recorded whenever they change (filings.versions)."""
+    """One version of an algorithm's filing data: its snapshot and attachments
+    (filings.versions).
+
+    Edits make "editing" versions: one per person and editing burst, updated
+    in place while the burst lasts. Every other reason pins the version: it
+    was the data at a step of the review or the filing, or what a document
+    printed, and is never rewritten (approvals, filings, decisions and jobs
+    point to pinned versions only)."""
+
+    class Reason(models.TextChoices):
+        EDITING = "editing", _("editing")
+        # Recorded, one per change, before edits were gathered into bursts.
+        SAVED = "saved", _("saved")
+        REVIEW_REQUESTED = "review_requested", _("review requested")
+        DECISION = "decision", _("review decision")
+        APPROVED = "approved", _("approved")
+        APPROVAL_WITHDRAWN = "approval_withdrawn", _("approval withdrawn")
+        SUBMITTED = "submitted", _("submitted to the CAC")
+        RETURNED = "returned", _("returned by the CAC")
+        FILED = "filed", _("filing number recorded")
+        STATUS = "status", _("status changed")
+        CHANGE_STARTED = "change_started", _("change filing started")
+        DOCUMENT = "document", _("document generated")
 
     algorithm = models.ForeignKey(Algorithm, on_delete=models.CASCADE, related_name="versions")
     digest = models.CharField(_("SHA-256"), max_length=64)
     data = models.JSONField(_("data"))  # {"snapshot": …, "attachments": […]}
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(
+        _("recorded at"), max_length=24, choices=Reason.choices, default=Reason.EDITING
     )
 
     class Meta:
@@ -730,6 +761,73 @@ class SnapshotVersion(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.algorithm_id} · {self.digest[:12]} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def pinned(self) -> bool:
+        return self.reason != self.Reason.EDITING
+
+
+class AlgorithmFigures(WorkspaceOwned):
+    """What the dashboard, the algorithm page and `check_filing` show of one
+    algorithm, computed by filings.figures after each change that commits and
+    stored, so that no page runs the checks of a whole workspace.
+
+    `fingerprint` is the SHA-256 of everything the figures were computed from
+    that belongs to the algorithm (its snapshot with the filings, the slots
+    holding files); `context` that of what is shared (the self-assessment
+    catalogue, the materials list, the calendar's entries, the code's
+    version). They are recomputed when either differs, on a new day (a few
+    checks read the date), or when `dirty` says a change is being committed.
+    """
+
+    algorithm = models.OneToOneField(
+        Algorithm, on_delete=models.CASCADE, primary_key=True, related_name="figures"
+    )
+    # The latest filing's status ("" before the first filing), for the status filter.
+    status = models.CharField(
+        _("status"), max_length=20, choices=choices.FilingStatus.choices, blank=True
+    )
+    # Every filing number of the algorithm, space-separated, for the search.
+    filing_numbers = models.TextField(_("filing numbers"), blank=True)
+    completeness = models.PositiveSmallIntegerField(_("completeness"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    # Errors that refuse an internal approval (the rest refuse only the submission).
+    approval_errors = models.PositiveIntegerField(_("errors that block approval"), default=0)
+    # The next deadline (filings.deadlines.next_deadline): what, from when, by when.
+    deadline_kind = models.CharField(_("next deadline"), max_length=32, blank=True)
+    deadline_event = models.DateField(_("counted from"), null=True, blank=True)
+    deadline_due = models.DateField(_("due on"), null=True, blank=True)
+    # Years counted on the Monday-to-Friday fallback: the date is an estimate.
+    deadline_fallback_years = models.JSONField(default=list, blank=True)
+    # A filed algorithm whose filed data changed: a change filing is owed.
+    change_due = models.BooleanField(_("change filing due"), default=False)
+    # The problems as checks.Problem.as_dict() gives them, pointers into the
+    # algorithm's own snapshot, messages in settings.LANGUAGE_CODE.
+    problems = models.JSONField(default=list, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    context = models.CharField(max_length=64, blank=True)
+    computed_on = models.DateField(null=True, blank=True)
+    # Set by every write to the algorithm's data (in the writer's transaction);
+    # a recomputation stores its result only if no write came in meanwhile.
+    dirty = models.BooleanField(default=False)
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("algorithm figures")
+        verbose_name_plural = _("algorithm figures")
+        # One per filter and sort of the dashboard (tests/filings/test_dashboard_scale.py).
+        indexes = [
+            models.Index(fields=["workspace", "status"], name="figures_status"),
+            models.Index(fields=["workspace", "completeness"], name="figures_completeness"),
+            models.Index(fields=["workspace", "errors"], name="figures_errors"),
+            models.Index(fields=["workspace", "deadline_due"], name="figures_due"),
+            models.Index(fields=["workspace", "change_due"], name="figures_change_due"),
+            models.Index(fields=["dirty", "computed_on"], name="figures_stale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm_id}: {self.completeness}%"
 
 
 class Activity(WorkspaceOwned):

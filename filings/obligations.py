@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils import translation
 
-from assessments.applicability import (
+from .applicability import (
     DOES_NOT_APPLY,
     PROVISIONAL,
     algorithm_facts,
@@ -46,8 +46,8 @@ class Obligation:
 
     @property
     def citation(self) -> str:
-        """The legal bases as the PDF cites them: 《…》第二十四条 (assessments.citations)."""
-        from assessments.citations import citations
+        """The legal bases as the PDF cites them: 《…》第二十四条 (filings.citations)."""
+        from .citations import citations
 
         return "；".join(citations(self.basis))
 

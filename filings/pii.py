@@ -1,15 +1,20 @@
 """Personal data a filing names: the ID numbers of the legal representative
 and of the algorithm security officer, and the officer's mobile number.
 
-Who sees what:
+Who sees what (the capabilities of workspaces.permissions):
 
-- owners and editors see them in full, and each request that shows them in
-  full is recorded in the audit log (`workspaces.models.AuditLog`);
-- reviewers see them masked and may reveal one at a time (recorded too);
+- owners and editors see them in full (`see_personal_data_full`), and each
+  request that shows them in full is recorded in the audit log
+  (`workspaces.models.AuditLog`);
+- reviewers see them masked and may reveal one at a time
+  (`reveal_personal_data`; recorded too);
 - viewers only ever see them masked;
-- lists always mask them, whoever reads them; the PDF carries them in full.
+- lists always mask them, whoever reads them;
+- a PDF is rendered either with the numbers in full or masked
+  (`mask_snapshot`, documents.models.DocumentJob.masked); downloading a full
+  one, the submission bundle or the JSON export is a full view, recorded.
 
-Templates reach this through the `pii` template library (workspaces.templatetags.pii).
+Templates reach this through the `pii` template library (filings.templatetags.pii).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from workspaces.models import EDIT_ROLES, AuditLog, Role
+from workspaces.models import AuditLog
+from workspaces.permissions import Capability
 
 # Field of Provider -> kind of number.
 PERSONAL_FIELDS: dict[str, str] = {
@@ -30,8 +36,12 @@ LABELS = {
     "officer_id_number": _("Security officer's ID number"),
     "officer_mobile": _("Security officer's mobile number"),
 }
-FULL_ROLES = EDIT_ROLES
-REVEAL_ROLES = frozenset({Role.OWNER, Role.EDITOR, Role.REVIEWER})
+# Where each is in the interchange snapshot (filings.interchange): providers[*].<object>.<key>.
+SNAPSHOT_KEYS: dict[str, tuple[str, str]] = {
+    "legal_rep_id_number": ("legal_representative", "id_number"),
+    "officer_id_number": ("security_officer", "id_number"),
+    "officer_mobile": ("security_officer", "mobile"),
+}
 
 MASK = "*"
 # Below these lengths keeping 3 + 4 characters would show most of the number
@@ -68,13 +78,26 @@ def mask(field: str, value) -> str:
     return mask_mobile(value) if PERSONAL_FIELDS[field] == "mobile" else mask_id(value)
 
 
+def mask_snapshot(snapshot: dict) -> dict:
+    """A copy of an interchange snapshot with every provider's personal numbers
+    masked; what a masked PDF is rendered from. The rest is the same object."""
+    providers = []
+    for provider in snapshot.get("providers") or []:
+        provider = dict(provider)
+        for field, (part, key) in SNAPSHOT_KEYS.items():
+            if isinstance(provider.get(part), dict) and provider[part].get(key):
+                provider[part] = {**provider[part], key: mask(field, provider[part][key])}
+        providers.append(provider)
+    return {**snapshot, "providers": providers}
+
+
 def sees_full(access) -> bool:
     """Whether pages show this member the numbers in full (and record that they did)."""
-    return access is not None and access.role in FULL_ROLES
+    return access is not None and access.may(Capability.SEE_PERSONAL_DATA_FULL)
 
 
 def may_reveal(access) -> bool:
-    return access is not None and access.role in REVEAL_ROLES
+    return access is not None and access.may(Capability.REVEAL_PERSONAL_DATA)
 
 
 def _client_ip(request: HttpRequest) -> str | None:

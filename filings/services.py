@@ -1,4 +1,6 @@
-"""Small lookups shared by views and commands."""
+"""The writes of the filings app that touch more than one row, each in one
+transaction: views parse the request, call one of these, and render.
+Reads live in filings.selectors."""
 
 from __future__ import annotations
 
@@ -6,36 +8,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .choices import FilingStatus
-from .models import Activity, Algorithm, Attachment, Disclosure
+from workspaces.models import Workspace
 
-# Statuses that mean the CAC has (or had) the filing: such an algorithm is on
-# the CAC's record, so it leaves through a cancellation filing, not a delete.
-WITH_THE_CAC = frozenset(
-    {
-        FilingStatus.SUBMITTED,
-        FilingStatus.RETURNED,
-        FilingStatus.FILED,
-        FilingStatus.CANCELLED,
-        FilingStatus.REVOKED,
-    }
+from .models import (
+    Activity,
+    Algorithm,
+    Deployment,
+    Filing,
+    ManagementSystem,
+    Provider,
+    Service,
+    ThirdPartyModel,
 )
+from .selectors import deletion_refusal
 
 
 class DeletionRefused(ValidationError):
     pass
-
-
-def deletion_refusal(algorithm: Algorithm) -> str | None:
-    """Why the algorithm may not be deleted, or None when it may."""
-    filings = list(algorithm.filings.all())
-    if any(f.status in WITH_THE_CAC or f.filing_number or f.filed_version_id for f in filings):
-        return _(
-            "This algorithm has been submitted to or filed with the CAC, so its record stays. "
-            "To take it off the register, record a cancellation filing (注销备案) once the "
-            "service has ended."
-        )
-    return None
 
 
 def delete_algorithm(algorithm: Algorithm, *, by) -> None:
@@ -62,59 +51,100 @@ def delete_algorithm(algorithm: Algorithm, *, by) -> None:
         locked.delete()
 
 
-def attachment_slots(algorithm: Algorithm) -> set[str]:
-    """The slots that hold at least one file, for the algorithm and its provider."""
-    return set(
-        Attachment.objects.filter(workspace_id=algorithm.workspace_id)
-        .filter(algorithm=algorithm)
-        .values_list("slot", flat=True)
-    ) | set(
-        Attachment.objects.filter(provider_id=algorithm.provider_id).values_list("slot", flat=True)
+def algorithm_create(*, workspace: Workspace, by, provider: Provider | None = None) -> Algorithm:
+    """A new algorithm with its initial filing, for the wizard to fill in: of
+    `provider`, else of the workspace's first provider, else of an empty one
+    created with it (the wizard's first step fills it)."""
+    with transaction.atomic():
+        if provider is None:
+            provider = Provider.objects.in_workspace(workspace).order_by("pk").first()
+        if provider is None:
+            provider = _created(Provider(workspace=workspace), by)
+        algorithm = _created(Algorithm(workspace=workspace, provider=provider), by)
+        _created(Filing(workspace=workspace, algorithm=algorithm), by)
+    return algorithm
+
+
+def management_system_add(*, algorithm: Algorithm, by) -> ManagementSystem:
+    """An empty management system (管理制度) at the end of the provider's list."""
+    with transaction.atomic():
+        provider = Provider.objects.select_for_update().get(pk=algorithm.provider_id)
+        return _created(
+            ManagementSystem(
+                workspace_id=algorithm.workspace_id,
+                provider=provider,
+                kind="other",
+                position=provider.management_systems.count(),
+            ),
+            by,
+        )
+
+
+def third_party_model_add(*, algorithm: Algorithm, by) -> ThirdPartyModel:
+    """An empty third-party model at the end of the algorithm's list."""
+    with transaction.atomic():
+        locked = Algorithm.objects.select_for_update().get(pk=algorithm.pk)
+        return _created(
+            ThirdPartyModel(
+                workspace_id=locked.workspace_id,
+                algorithm=locked,
+                position=locked.third_party_models.count(),
+            ),
+            by,
+        )
+
+
+def deployment_add(*, algorithm: Algorithm, service: Service, by) -> Deployment:
+    """A function (功能) of the algorithm in one of its provider's products."""
+    if service.provider_id != algorithm.provider_id:
+        raise ValidationError(_("Choose a product of this algorithm's provider."))
+    with transaction.atomic():
+        return _deployment(Algorithm.objects.select_for_update().get(pk=algorithm.pk), service, by)
+
+
+def service_add(*, algorithm: Algorithm, by) -> Service:
+    """A new, empty product (产品) of the algorithm's provider with one function
+    of the algorithm in it: a product appears on the algorithm's pages only
+    through a function."""
+    with transaction.atomic():
+        locked = Algorithm.objects.select_for_update().get(pk=algorithm.pk)
+        service = _created(
+            Service(workspace_id=locked.workspace_id, provider_id=locked.provider_id), by
+        )
+        _deployment(locked, service, by)
+    return service
+
+
+def _deployment(algorithm: Algorithm, service: Service, by) -> Deployment:
+    return _created(
+        Deployment(
+            workspace_id=algorithm.workspace_id,
+            algorithm=algorithm,
+            service=service,
+            position=algorithm.deployments.count(),
+        ),
+        by,
     )
 
 
-def peer_disclosures(algorithm: Algorithm) -> list[dict]:
-    """The workspace's other algorithms as {"name", "disclosure"}, for the
-    checks that compare an algorithm's snapshot with its neighbours
-    (checks.run_checks(peers=…)). One query."""
-    from .checks import DISCLOSURE_ROWS
-
-    rows = (
-        Disclosure.objects.filter(workspace_id=algorithm.workspace_id)
-        .exclude(algorithm_id=algorithm.pk)
-        .values_list("algorithm__name", *DISCLOSURE_ROWS)
-    )
-    return [
-        {"name": name, "disclosure": dict(zip(DISCLOSURE_ROWS, texts, strict=True))}
-        for name, *texts in rows
-    ]
+def _created(obj, by):
+    """`obj` saved, with `by` as the author of its first history record."""
+    obj._history_user = by
+    obj.save()
+    return obj
 
 
-def workspace_attachment_slots(workspace) -> dict[str, set[str]]:
-    """Per algorithm name, the slots holding a file: its own and its provider's
-    (as checks.run_checks and checks.completeness take them). Three queries."""
-    algorithms = list(
-        Algorithm.objects.filter(workspace=workspace).values_list("name", "provider_id")
-    )
-    slots: dict[str, set[str]] = {name: set() for name, _provider in algorithms}
-    provider_slots: dict[int, set[str]] = {}
-    for provider_id, slot in Attachment.objects.filter(
-        workspace=workspace, provider__isnull=False
-    ).values_list("provider_id", "slot"):
-        provider_slots.setdefault(provider_id, set()).add(slot)
-    for name, provider_id in algorithms:
-        slots[name] |= provider_slots.get(provider_id, set())
-    for name, slot in Attachment.objects.filter(
-        workspace=workspace, algorithm__isnull=False
-    ).values_list("algorithm__name", "slot"):
-        slots.setdefault(name, set()).add(slot)
-    return slots
+# The CAC registry lookup, supplied by the registry app (above filings) in its
+# AppConfig.ready(): registry.lookup.describe_third_party_number.
+_registry_lookups: list = []
+
+
+def register_registry_lookup(lookup) -> None:
+    _registry_lookups[:] = [lookup]
 
 
 def registry_lookup():
-    """The CAC registry lookup for third-party filing numbers, when the registry app is installed."""
-    try:
-        from registry.lookup import describe_third_party_number
-    except ImportError:  # pragma: no cover - the registry app ships with the project
-        return None
-    return describe_third_party_number
+    """The CAC registry lookup for third-party filing numbers (number -> a
+    mapping, as registry.lookup.describe_third_party_number answers), or None
+    when no app supplies one."""
+    return _registry_lookups[0] if _registry_lookups else None

@@ -47,29 +47,19 @@ and so does not withdraw an approval when it changes.
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 from django.db.models import Q
 
 from . import interchange
-from .choices import SUBMISSION_SLOTS, FilingStatus
+from .choices import SUBMISSION_SLOTS
+from .lifecycle import APPROVED_STATUSES
 from .models import Algorithm, Attachment, Filing
 
 # The snapshot keys that are bookkeeping, not content (see the module's docstring).
 LIFECYCLE_TOP_KEYS = ("exported_at", "workspace")
 LIFECYCLE_ALGORITHM_KEYS = ("filings",)
-
-# From internal approval on, a filing stands for one version of the content;
-# a document of exactly that version carries no "草稿 DRAFT" mark.
-FINAL_STATUSES = frozenset(
-    {
-        FilingStatus.APPROVED,
-        FilingStatus.SUBMITTED,
-        FilingStatus.RETURNED,
-        FilingStatus.FILED,
-        FilingStatus.CANCELLED,
-        FilingStatus.REVOKED,
-    }
-)
 
 
 def content(algorithm: Algorithm) -> dict:
@@ -133,9 +123,14 @@ def formalities(algorithm: Algorithm) -> list[dict]:
     )
 
 
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no insignificant whitespace: equal data gives equal bytes."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def digest(data: dict) -> str:
     """The SHA-256 of a content (as content() gives it, or a version's data)."""
-    return hashlib.sha256(interchange.canonical_json(data)).hexdigest()
+    return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
 def current(algorithm: Algorithm) -> tuple[dict, str]:
@@ -147,7 +142,7 @@ def current(algorithm: Algorithm) -> tuple[dict, str]:
 def stands_for(filing: Filing):
     """The version a filing in a final status stands for: what the CAC received
     when it has it, else what was approved (None before approval)."""
-    if filing.status not in FINAL_STATUSES:
+    if filing.status not in APPROVED_STATUSES:
         return None
     return filing.filed_version or filing.approved_version
 
@@ -168,7 +163,7 @@ def lifecycle(algorithm: Algorithm, value: str) -> dict:
         .order_by("-created_at", "-pk")
     )
     latest = filings[0] if filings else None
-    standing = next((f for f in filings if f.status in FINAL_STATUSES), None)
+    standing = next((f for f in filings if f.status in APPROVED_STATUSES), None)
     version = stands_for(standing) if standing is not None else None
     final = version is not None and version.digest == value
     shown = standing if final else latest
@@ -177,6 +172,6 @@ def lifecycle(algorithm: Algorithm, value: str) -> dict:
     return {
         "final": final,
         "kind": shown.kind,
-        "status": shown.status if final or shown.status not in FINAL_STATUSES else "",
+        "status": shown.status if final or shown.status not in APPROVED_STATUSES else "",
         "filing_number": shown.filing_number,
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, wizard_views
+from . import pii_views, views, wizard_views
 
 app_name = "filings"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path(
         "providers/<int:pk>/attachments/", views.provider_attachment_upload, name="provider-upload"
     ),
+    # /w/<slug>/providers/<pk>/reveal/<field>/: personal data in full, for reviewers
+    path("providers/<int:pk>/reveal/<slug:field>/", pii_views.reveal, name="pii-reveal"),
     # /w/<slug>/services/<pk>/
     path("services/<int:pk>/", views.service_detail, name="service"),
     path("algorithms/new/", views.algorithm_create, name="algorithm-create"),

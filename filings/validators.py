@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,8 +24,6 @@ REGION_CODE_RE = re.compile(r"^\d{6}$")
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
 # One published number has 22 digits (网信算备1101082242366066220017号): accept it, with a warning.
 FILING_NUMBER_LENIENT_RE = re.compile(r"^网信算备\d{21,22}号$")
-
-FUNCTION_DESCRIPTION_MAX = 500
 
 # Invisible characters of no use in a code: spaces of every width (NFKC maps the
 # ideographic space U+3000 to a space), zero-width spaces and joiners, BOM.
@@ -259,6 +258,32 @@ def validate_output_formats(value) -> None:
         )
     if len(set(value)) != len(value):
         raise ValidationError(_("Each choice may appear only once."), code="code_list")
+
+
+@deconstructible
+class ShapeRule:
+    """The rules a field of the shape table declares (filings.interchange.shapes:
+    `format`, and a `Length` whose excess is REFUSED), applied where the value
+    is stored. A model field names its shape field here instead of repeating
+    the rule, so the forms, the importer and the admin refuse what the checks
+    and the JSON Schema say, from one declaration."""
+
+    def __init__(self, kind: str, path: str):
+        self.kind = kind
+        self.path = path
+
+    def __call__(self, value) -> None:
+        from .interchange.shapes import REFUSED, shape_field
+
+        rules = shape_field(self.kind, self.path)
+        if rules.format is not None and value:
+            rules.format(value)
+        length = rules.length
+        if length is not None and length.over == REFUSED and length.most is not None:
+            MaxLengthValidator(length.most)(value)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ShapeRule) and (other.kind, other.path) == (self.kind, self.path)
 
 
 # Lazy copy for model help texts.

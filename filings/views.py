@@ -3,152 +3,72 @@ which 404s for anyone who is not a member of the workspace in the URL."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workdays.calendar import load_overrides
 from workdays.deadlines import deadline_status
-from workspaces.models import Role
+from workspaces.permissions import Capability, public, requires
 from workspaces.scoping import get_access, get_scoped_or_404
 
-from . import changes, checks, copysheet, deadlines, interchange, lifecycle, obligations, pii
+from . import (
+    changes,
+    copysheet,
+    deadlines,
+    figures,
+    interchange,
+    lifecycle,
+    obligations,
+    pii,
+    selectors,
+    threads,
+)
 from .attachments import attachment_create
-from .choices import AlgorithmType, FilingStatus
 from .choices import Role as FilingRole
-from .forms import AttachmentForm, ImportForm, NumberCorrectionForm, TransitionForm
+from .forms import (
+    AttachmentForm,
+    DashboardFilterForm,
+    ImportForm,
+    NumberCorrectionForm,
+    TransitionForm,
+)
 from .models import Algorithm, Attachment, Deployment, Filing, InvalidTransition, Provider, Service
-from .services import (
-    DeletionRefused,
-    delete_algorithm,
-    deletion_refusal,
-    workspace_attachment_slots,
-)
+from .selectors import deletion_refusal
+from .services import DeletionRefused, delete_algorithm
+from .services import algorithm_create as create_algorithm
 
-SORTS = {
-    "name": lambda row: row["name"] or "\uffff",
-    "type": lambda row: (row["type_label"], row["name"]),
-    "status": lambda row: (row["status_label"], row["name"]),
-    "completeness": lambda row: (row["completeness"], row["name"]),
-    "deadline": lambda row: ((row["deadline"] and row["deadline"].due) or dt.date.max, row["name"]),
-}
-
-
-# The sort menu (the table's headers sort too; on a phone the table is a stack of cards).
-SORT_CHOICES = (
-    ("deadline", _lazy("Next deadline")),
-    ("name", _lazy("Algorithm")),
-    ("type", _lazy("Type")),
-    ("status", _lazy("Filing status")),
-    ("completeness", _lazy("Least complete first")),
-    ("-completeness", _lazy("Most complete first")),
-)
-
-
-def dashboard_rows(workspace, *, today: dt.date) -> list[dict]:
-    """One row per algorithm, from one export of the workspace: the number of
-    queries does not grow with the number of algorithms."""
-    locations: dict = {}
-    document = interchange.export_workspace(workspace, locations=locations)
-    pk_at = {
-        pointer: pk for (model_name, pk), pointer in locations.items() if model_name == "algorithm"
-    }
-    # Required materials count too: 100% only when nothing the CAC needs is missing.
-    percent = checks.completeness(document, workspace_attachment_slots(workspace))
-    window = deadlines.events_window(document)
-    overrides = None
-    if window:
-        first, last = min(window[0], today), max(window[1], today)
-        overrides = load_overrides(first, last + dt.timedelta(days=120))
-    # Filed algorithms whose filed data changed in a 变更 field: a change filing is due.
-    due = changes.change_statuses(workspace, overrides=overrides)
-    type_labels = dict(AlgorithmType.choices)
-    role_labels = dict(FilingRole.choices)
-    status_labels = dict(FilingStatus.choices)
-    rows = []
-    for i, provider in enumerate(document["providers"]):
-        for k, algorithm in enumerate(provider["algorithms"]):
-            filings = algorithm.get("filings") or []
-            status = filings[-1]["status"] if filings else None
-            pk = pk_at[f"/providers/{i}/algorithms/{k}"]
-            change = due.get(pk)
-            upcoming = deadlines.next_deadline(
-                algorithm, overrides=overrides, changed_on=change.changed_on if change else None
-            )
-            urgency = (
-                deadline_status(upcoming.deadline, today, overrides=overrides)
-                if upcoming and upcoming.deadline
-                else None
-            )
-            rows.append(
-                {
-                    "pk": pk,
-                    "name": algorithm.get("name") or "",
-                    "provider": provider.get("name") or "",
-                    "type": algorithm.get("type"),
-                    "type_label": str(type_labels.get(algorithm.get("type"), "")),
-                    "role": algorithm.get("role"),
-                    "role_label": str(role_labels.get(algorithm.get("role"), "")),
-                    "status": status,
-                    "status_label": str(status_labels.get(status, "")),
-                    "completeness": percent[(i, k)],
-                    "deadline": upcoming,
-                    "urgency": urgency,
-                    # A change the CAC has not been sent yet (a submitted one awaits its decision).
-                    "change_due": change is not None and status != FilingStatus.SUBMITTED,
-                }
-            )
-    return rows
+# Providers and services listed under the table; past this, "and N more".
+LISTED = 20
 
 
 @login_required
+@requires(Capability.VIEW)
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """The workspace's algorithms, a page at a time, from their stored figures
+    (filings.selectors.dashboard_page): filters, search and sort are in the URL."""
     access = get_access(request, slug)
+    workspace = access.workspace
     today = timezone.localdate()
-    rows = dashboard_rows(access.workspace, today=today)
-    has_algorithms = bool(rows)
-    filters = {
-        "type": request.GET.get("type", ""),
-        "role": request.GET.get("role", ""),
-        "status": request.GET.get("status", ""),
-    }
-    if filters["type"] in AlgorithmType.values:
-        rows = [r for r in rows if r["type"] == filters["type"]]
-    if filters["role"] in FilingRole.values:
-        rows = [r for r in rows if r["role"] == filters["role"]]
-    if filters["status"] == "none":
-        rows = [r for r in rows if r["status"] is None]
-    elif filters["status"] in FilingStatus.values:
-        rows = [r for r in rows if r["status"] == filters["status"]]
-    sort = request.GET.get("sort", "deadline")
-    descending = sort.startswith("-")
-    key = SORTS.get(sort.lstrip("-"), SORTS["deadline"])
-    rows.sort(key=key, reverse=descending)
-    attention = [r for r in rows if r["urgency"] in ("overdue", "due_soon") or r["change_due"]]
-    estimated = next(
-        (
-            r["deadline"].deadline.warning
-            for r in rows
-            if r["deadline"] and r["deadline"].deadline and r["deadline"].deadline.estimated
-        ),
-        None,
+    members = get_user_model().objects.filter(memberships__workspace=workspace).order_by("username")
+    form = DashboardFilterForm(request.GET or None, reviewers=members)
+    filters = form.filters() if form.is_bound else {}
+    board = selectors.dashboard_page(
+        workspace, filters=filters, today=today, page_number=request.GET.get("page")
     )
-    providers = Provider.objects.in_workspace(access.workspace).order_by("name")
+    kept = {k: v for k, v in filters.items() if k not in ("sort",)}
+    providers = list(Provider.objects.in_workspace(workspace).order_by("name"))
     services = (
-        Service.objects.in_workspace(access.workspace)
+        Service.objects.in_workspace(workspace)
         .select_related("provider")
         .order_by("provider__name", "name")
     )
@@ -156,21 +76,24 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "filings/dashboard.html",
         {
-            "workspace": access.workspace,
+            "workspace": workspace,
             "access": access,
-            "rows": rows,
-            "attention": attention,
-            "estimated_warning": estimated,
+            "board": board,
+            "rows": board.rows,
+            "attention": board.attention,
+            "counts": board.counts,
+            "estimated_warning": board.estimated_warning,
+            "form": form,
+            "filtered": bool(kept),
+            "sort": filters.get("sort") or selectors.DEFAULT_SORT,
+            # The query string without the sort (headers add theirs) and without the page.
+            "filter_query": urlencode(kept),
+            "page_query": urlencode({**kept, "sort": filters.get("sort") or ""}),
             "providers": providers,
-            "services": services,
-            "type_choices": AlgorithmType.choices,
-            "role_choices": FilingRole.choices,
-            "status_choices": FilingStatus.choices,
-            "filters": filters,
-            "sort": sort,
+            "listed": LISTED,
+            "services": list(services[: LISTED + 1]),
             "today": today,
-            "has_algorithms": has_algorithms,
-            "sorts": SORT_CHOICES,
+            "has_algorithms": bool(board.counts["total"]),
         },
     )
 
@@ -190,6 +113,7 @@ def _provider_context(
 
 
 @login_required
+@requires(Capability.VIEW)
 def provider_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     provider = get_scoped_or_404(Provider, access, pk=pk)
@@ -197,6 +121,7 @@ def provider_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.VIEW)
 def service_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     service = get_scoped_or_404(Service.objects.select_related("provider"), access, pk=pk)
@@ -238,7 +163,7 @@ def _algorithm_context(
             "actions": [
                 (t, lifecycle.find(f.status, t).label)
                 for t in lifecycle.allowed_targets(f.status, access.role)
-                if t not in REVIEW_PAGE_TARGETS
+                if t not in lifecycle.REVIEW_PAGE_TARGETS
             ],
         }
         for f in algorithm.filings.all()
@@ -254,6 +179,8 @@ def _algorithm_context(
         **_algorithm_threads(access, algorithm, snapshot, locations),
         **_change_filing_context(access, algorithm, filings, change, number_form),
         "obligations": obligations.applicable(snapshot),
+        # Completeness and problems as the dashboard shows them (filings.figures).
+        "figures": figures.stored(algorithm),
         "deadline": upcoming,
         "urgency": deadline_status(upcoming.deadline, timezone.localdate())
         if upcoming and upcoming.deadline
@@ -282,10 +209,7 @@ _DISCLOSURE_PAGE_FIELDS = (
 def _algorithm_threads(access, algorithm: Algorithm, snapshot: dict, locations: dict) -> dict:
     """Open comment threads (fetched once), beside the fields the page shows;
     the others in a list that links to their field in the wizard."""
-    from reviews import selectors
-    from reviews.services import COMMENT_ROLES
-
-    placed = selectors.open_threads(
+    placed = threads.open_threads(
         algorithm, access.workspace.slug, locations=locations, document=snapshot
     )
     if not len(placed):
@@ -314,11 +238,12 @@ def _algorithm_threads(access, algorithm: Algorithm, snapshot: dict, locations: 
         "model_threads": model_threads,
         "other_threads": other,
         "thread_rows": shown + other,
-        "can_reply": access.role in COMMENT_ROLES,
+        "can_reply": access.may(Capability.COMMENT),
     }
 
 
 @login_required
+@requires(Capability.VIEW)
 def algorithm_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _get_algorithm(access, pk)
@@ -349,11 +274,11 @@ def _change_filing_context(access, algorithm, filings, change, number_form) -> d
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def change_filing_start(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Open the change filing (变更备案) of a filed algorithm whose filed data changed."""
     access = get_access(request, slug)
     algorithm = get_scoped_or_404(Algorithm, access, pk=pk)
-    access.require_edit()
     try:
         filing = changes.change_filing_start(algorithm=algorithm, by=request.user)
     except ValidationError as error:
@@ -371,11 +296,11 @@ def change_filing_start(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
+@requires(Capability.CORRECT_FILING_NUMBER)
 def filing_number_correct(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An owner corrects the number recorded for a filing, with a reason."""
     access = get_access(request, slug)
     filing = get_scoped_or_404(Filing, access, pk=pk)
-    access.require_owner()
     form = NumberCorrectionForm(request.POST, auto_id=f"id_number_{filing.pk}_%s")
     if form.is_valid():
         try:
@@ -401,22 +326,9 @@ def filing_number_correct(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     return render(request, "filings/algorithm_detail.html", context, status=400)
 
 
-# Moves that go through the review page (reviews app): requesting review from
-# chosen reviewers, their decisions, and recording the CAC's steps.
-REVIEW_PAGE_TARGETS = frozenset(
-    {
-        FilingStatus.IN_REVIEW,
-        FilingStatus.APPROVED,
-        FilingStatus.CHANGES_REQUESTED,
-        FilingStatus.SUBMITTED,
-        FilingStatus.RETURNED,
-        FilingStatus.FILED,
-    }
-)
-
-
 @login_required
 @require_POST
+@requires(Capability.VIEW)  # each move is allowed by the lifecycle's table (filings.lifecycle)
 def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     filing = get_scoped_or_404(Filing, access, pk=pk)
@@ -424,7 +336,7 @@ def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
         return redirect("filings:algorithm", slug=slug, pk=filing.algorithm_id)
-    if form.cleaned_data["to"] in REVIEW_PAGE_TARGETS:
+    if form.cleaned_data["to"] in lifecycle.REVIEW_PAGE_TARGETS:
         messages.error(
             request, _("Use the review page for this step: it records who decided and why.")
         )
@@ -446,7 +358,6 @@ def filing_transition(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _handle_upload(request: HttpRequest, access, owner: str, **target) -> AttachmentForm | None:
     """Store the posted file; return None on success, else the form carrying the errors."""
-    access.require_edit()
     form = AttachmentForm(request.POST, request.FILES, owner=owner)
     if form.is_valid():
         try:
@@ -476,6 +387,7 @@ def _redirect_next(request: HttpRequest) -> HttpResponse | None:
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def provider_attachment_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     provider = get_scoped_or_404(Provider, access, pk=pk)
@@ -488,6 +400,7 @@ def provider_attachment_upload(request: HttpRequest, slug: str, pk: int) -> Http
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def algorithm_attachment_upload(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _get_algorithm(access, pk)
@@ -499,6 +412,7 @@ def algorithm_attachment_upload(request: HttpRequest, slug: str, pk: int) -> Htt
 
 
 @login_required
+@requires(Capability.VIEW)
 def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     access = get_access(request, slug)
     attachment = get_scoped_or_404(Attachment, access, pk=pk)
@@ -517,11 +431,9 @@ def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileRespons
 
 
 @login_required
+@requires(Capability.EXPORT)  # a full view of the personal data: recorded below
 def workspace_export(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
-    if access.role == Role.VIEWER:
-        # The document carries full ID and mobile numbers, which viewers do not see.
-        raise PermissionDenied
     text = interchange.dumps(interchange.export_workspace(access.workspace))
     # The file carries the personal data in full: each download is in the audit log.
     for provider_id in Provider.objects.in_workspace(access.workspace).values_list("pk", flat=True):
@@ -534,9 +446,9 @@ def workspace_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@requires(Capability.IMPORT)
 def workspace_import(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
-    access.require_edit()
     has_data = interchange.workspace_has_data(access.workspace)
     form = ImportForm(request.POST or None, request.FILES or None, has_data=has_data)
     problems: list[interchange.Problem] = []
@@ -595,6 +507,7 @@ def workspace_import(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@public
 def interchange_schema(request: HttpRequest) -> JsonResponse:
     """The JSON Schema of the format. Public on purpose: it describes the format and holds no workspace data."""
     return JsonResponse(
@@ -603,6 +516,7 @@ def interchange_schema(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@requires(Capability.VIEW)
 def algorithm_copy_sheet(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Each field's final text in the portal's order, with its length and a copy button."""
     access = get_access(request, slug)
@@ -622,11 +536,11 @@ def algorithm_copy_sheet(request: HttpRequest, slug: str, pk: int) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@requires(Capability.EDIT)
 def algorithm_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation (and says why not, for a filed algorithm); POST deletes."""
     access = get_access(request, slug)
     algorithm = get_scoped_or_404(Algorithm, access, pk=pk)
-    access.require_edit()
     if request.method == "POST":
         try:
             delete_algorithm(algorithm, by=request.user)
@@ -652,23 +566,18 @@ def algorithm_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def algorithm_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Start a new algorithm (and its initial filing); the wizard takes it from there.
 
     A workspace without a provider gets an empty one: the wizard's first step fills it.
     """
     access = get_access(request, slug)
-    access.require_edit()
     provider_pk = request.POST.get("provider", "")
-    with transaction.atomic():
-        if provider_pk:
-            provider = get_scoped_or_404(
-                Provider, access, pk=provider_pk if provider_pk.isdigit() else 0
-            )
-        else:
-            provider = Provider.objects.in_workspace(access.workspace).order_by("pk").first()
-            if provider is None:
-                provider = Provider.objects.create(workspace=access.workspace)
-        algorithm = Algorithm.objects.create(workspace=access.workspace, provider=provider)
-        Filing.objects.create(workspace=access.workspace, algorithm=algorithm)
+    provider = None
+    if provider_pk:
+        provider = get_scoped_or_404(
+            Provider, access, pk=provider_pk if provider_pk.isdigit() else 0
+        )
+    algorithm = create_algorithm(workspace=access.workspace, by=request.user, provider=provider)
     return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step="entity")

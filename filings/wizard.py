@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from assessments.forms import AnswerForm, AssessmentDatesForm, ConclusionForm
-from assessments.models import Answer, Assessment, CatalogueItem
+from config.database_busy import retry_when_locked
 
 from . import conflicts, pii
 from . import wizard_forms as wf
@@ -81,9 +81,8 @@ PANEL_KINDS: dict[str, PanelKind] = {
         PanelKind("deployment", Deployment, wf.DeploymentForm, "products"),
         PanelKind("algorithm-modes", Algorithm, wf.AlgorithmModesForm, "products"),
         PanelKind("disclosure", Disclosure, wf.DisclosureForm, "disclosure"),
-        PanelKind("assessment-dates", Assessment, AssessmentDatesForm, "assessment"),
-        PanelKind("assessment-conclusion", Assessment, ConclusionForm, "assessment"),
-        PanelKind("answer", Answer, AnswerForm, "assessment"),
+        # + the panels of apps above filings (register_panel_kind): the
+        # self-assessment's "assessment-dates", "assessment-conclusion", "answer"
     )
 }
 
@@ -97,7 +96,21 @@ def prefix(kind: str, pk: int) -> str:
 # never creates them (GET is safe); the page shows an empty form, and its first
 # save creates the object (wizard_views.panel_save_new, keyed by `key`: the
 # item id of an answer, "new" for the others).
-LAZY_KINDS = frozenset({"disclosure", "assessment-dates", "assessment-conclusion", "answer"})
+LAZY_KINDS: set[str] = {"disclosure"}
+# Kind -> how its object is created on the first save: factory(algorithm, key, user=…),
+# raising LookupError for a key it does not know.
+_LAZY_FACTORIES: dict[str, Callable[..., models.Model]] = {}
+
+
+def register_panel_kind(
+    panel_kind: PanelKind, *, lazy: Callable[..., models.Model] | None = None
+) -> None:
+    """Add a panel kind of an app above filings (called from its AppConfig.ready());
+    with `lazy`, its page shows it before its object exists (LAZY_KINDS)."""
+    PANEL_KINDS[panel_kind.kind] = panel_kind
+    if lazy is not None:
+        LAZY_KINDS.add(panel_kind.kind)
+        _LAZY_FACTORIES[panel_kind.kind] = lazy
 
 
 def new_prefix(kind: str, key: str) -> str:
@@ -109,7 +122,9 @@ def panel_prefix(kind: str, obj: models.Model, key: str = "") -> str:
     return prefix(kind, obj.pk) if obj.pk else new_prefix(kind, key)
 
 
-def _get_or_create(model: type[models.Model], user, **fields) -> models.Model:
+def get_or_create(model: type[models.Model], user, **fields) -> models.Model:
+    """The row with these fields, created (as `user`) when missing; a row
+    created meanwhile by another request is returned, not duplicated."""
     lookup = {name: value for name, value in fields.items() if name != "workspace_id"}
     found = model.objects.filter(**lookup).first()
     if found is not None:
@@ -132,17 +147,11 @@ def lazy_object(kind: str, algorithm: Algorithm, key: str, *, user=None) -> mode
     """
     if kind not in LAZY_KINDS:
         raise LookupError(kind)
-    workspace_id = algorithm.workspace_id
     if kind == "disclosure":
-        return _get_or_create(Disclosure, user, algorithm=algorithm, workspace_id=workspace_id)
-    if kind == "answer" and not CatalogueItem.objects.filter(item_id=key).exists():
-        raise LookupError(key)
-    assessment = _get_or_create(Assessment, user, algorithm=algorithm, workspace_id=workspace_id)
-    if kind == "answer":
-        return _get_or_create(
-            Answer, user, assessment=assessment, item=key, workspace_id=workspace_id
+        return get_or_create(
+            Disclosure, user, algorithm=algorithm, workspace_id=algorithm.workspace_id
         )
-    return assessment
+    return _LAZY_FACTORIES[kind](algorithm, key, user=user)
 
 
 @dataclass
@@ -283,6 +292,21 @@ def _is_mask(kind: str):
     return is_mask
 
 
+@retry_when_locked
+def save_new_panel(
+    *, kind: str, algorithm: Algorithm, key: str, data, by=None, base: str | None = None
+) -> tuple[models.Model, SaveResult]:
+    """save_panel for a panel whose object may not exist yet (LAZY_KINDS): its
+    first save creates it (lazy_object), in the same transaction, so that a
+    refused or failed save leaves no empty row behind. Raises LookupError for
+    a kind that is not lazy or an item the catalogue does not know."""
+    with transaction.atomic():
+        obj = lazy_object(kind, algorithm, key, user=by)
+        result = save_panel(kind, obj, data, user=by, base=base, form_prefix=new_prefix(kind, key))
+    return obj, result
+
+
+@retry_when_locked
 def save_panel(
     kind: str,
     obj: models.Model,

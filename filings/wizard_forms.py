@@ -13,10 +13,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import choices
+from . import choices, portal
+from .interchange.shapes import field_of, shape_field
 from .models import (
     Algorithm,
     Deployment,
@@ -26,7 +27,6 @@ from .models import (
     Service,
     ThirdPartyModel,
 )
-from .validators import FUNCTION_DESCRIPTION_MAX
 
 _SPLIT = re.compile(r"\s*[,，、;；\n]\s*")
 _PATH_SPLIT = re.compile(r"\s*(?:>|→|›|\n)\s*")
@@ -86,17 +86,24 @@ def _bootstrap(widget: forms.Widget) -> None:
     widget.attrs["class"] = css
 
 
+def counter_limit(model: type[models.Model], name: str, field: forms.Field) -> int | None:
+    """The number a field's character counter counts to: the most its shape
+    field's Length allows (filings.interchange.shapes), else the column's."""
+    rules = field_of(model, name)
+    if rules is not None and rules.length is not None and rules.length.most:
+        return rules.length.most
+    return getattr(field, "max_length", None)
+
+
 class PanelForm(forms.ModelForm):
     """Base of the wizard's forms: every field optional (drafts), with counters where a limit exists."""
-
-    counters: dict[str, int] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.required = False
             _bootstrap(field.widget)
-            limit = self.counters.get(name) or getattr(field, "max_length", None)
+            limit = counter_limit(self._meta.model, name, field)
             if limit:
                 field.widget.attrs["data-limit"] = limit
             if isinstance(field.widget, forms.Textarea):
@@ -119,34 +126,16 @@ class ProviderForm(PanelForm):
 
     class Meta:
         model = Provider
-        fields = [
-            "name",
-            "uscc",
-            "entity_type",
-            "region_code",
-            "registered_address",
-            "office_address",
-            "website",
-            "mau",
-            "certificate_type",
-            "certificate_address",
-            "certificate_valid_until",
-            "icp_number",
-            "legal_rep_name",
-            "legal_rep_id_type",
-            "legal_rep_id_number",
-            "officer_name",
-            "officer_id_type",
-            "officer_id_number",
-            "officer_mobile",
-            "officer_email",
-            "officer_position",
-            "security_org_name",
-            "security_org_headcount",
-            "security_org_description",
-            "security_staff_requirements",
-            "security_technical_measures",
-        ]
+        fields = portal.form_fields(
+            "entity",
+            last=(
+                "security_org_name",
+                "security_org_headcount",
+                "security_org_description",
+                "security_staff_requirements",
+                "security_technical_measures",
+            ),
+        )
         widgets = {
             "certificate_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         }
@@ -187,16 +176,9 @@ class AlgorithmBasicForm(PanelForm):
 
     class Meta:
         model = Algorithm
-        fields = [
-            "name",
-            "type",
-            "role",
-            "generative_ai_service",
-            "model_source",
-            "application_domains",
-            "launch_status",
-            "launch_date",
-        ]
+        fields = portal.form_fields(
+            "basic", after={"role": ("generative_ai_service", "model_source")}
+        )
         widgets = {
             "launch_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             # The portal asks 填报角色 only for generation and synthesis
@@ -226,9 +208,6 @@ class AlgorithmBasicForm(PanelForm):
 
 
 class AlgorithmDetailForm(PanelForm):
-    # 自评估「算法基本情况」≤ 150 字 (checks.SUMMARY_MAX).
-    counters = {"summary": 150}
-
     input_modalities = forms.MultipleChoiceField(
         label=capfirst(_("input modalities")),
         choices=choices.Modality.choices,
@@ -246,20 +225,7 @@ class AlgorithmDetailForm(PanelForm):
 
     class Meta:
         model = Algorithm
-        fields = [
-            "summary",
-            "usage_scenario",
-            "input_modalities",
-            "output_modalities",
-            "output_formats",
-            "data_sources",
-            "data_contains_biometric",
-            "data_contains_identity",
-            "model_and_training_data",
-            "strategy",
-            "risks_and_safeguards",
-            "infrastructure",
-        ]
+        fields = portal.form_fields("detail", last=("infrastructure",))
         widgets = {"data_contains_biometric": NULL_BOOLEAN, "data_contains_identity": NULL_BOOLEAN}
         help_texts = {
             "summary": _(
@@ -291,7 +257,7 @@ class AlgorithmModesForm(PanelForm):
 
     class Meta:
         model = Algorithm
-        fields = ["technical_service_modes"]
+        fields = portal.form_fields("modes")
 
 
 class ThirdPartyModelForm(PanelForm):
@@ -315,24 +281,18 @@ class ServiceForm(PanelForm):
 
     class Meta:
         model = Service
-        fields = [
-            "name",
-            "form",
-            "access_url",
-            "status",
-            "launch_date",
-            "target_users",
-            "real_name_required",
-            "prior_licences",
-            "dau",
-            "mau",
-            "opinion_features",
-            "public_opinion_attributes",
-            "social_mobilization",
-            "serves_minors",
-            "involves_workers",
-            "consumer_pricing",
-        ]
+        # The screening questions (issue 12 §6) after the portal's fields.
+        fields = portal.form_fields(
+            "service",
+            last=(
+                "opinion_features",
+                "public_opinion_attributes",
+                "social_mobilization",
+                "serves_minors",
+                "involves_workers",
+                "consumer_pricing",
+            ),
+        )
         widgets = {
             "launch_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "real_name_required": NULL_BOOLEAN,
@@ -385,14 +345,14 @@ class DeploymentForm(PanelForm):
             "The steps a user takes to reach the function, in order, separated by >, e.g. 首页 > 我的 > 设置."
         ),
     )
-    counters = {"function_description": FUNCTION_DESCRIPTION_MAX}
 
     class Meta:
         model = Deployment
-        fields = ["service", "function_name", "function_description", "access_path"]
+        fields = portal.form_fields("deployment", first=("service",))
         help_texts = {
-            "function_description": _(
-                "At most 500 characters: what the function does for the user."
+            "function_description": format_lazy(
+                _("At most {most} characters: what the function does for the user."),
+                most=shape_field("deployment", "function_description").length.most,
             )
         }
 
@@ -405,17 +365,9 @@ class DeploymentForm(PanelForm):
 
 
 class DisclosureForm(PanelForm):
-    counters = {"purpose": 150}
-
     class Meta:
         model = Disclosure
-        fields = [
-            "basic_principle",
-            "operating_mechanism",
-            "application_scenario",
-            "purpose",
-            "disclosure_note",
-        ]
+        fields = portal.form_fields("disclosure")
         help_texts = {
             "basic_principle": _(
                 "The technique, its inputs and outputs, and third-party models used."

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
@@ -16,14 +14,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from workspaces.permissions import Capability, requires
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
-from . import interchange, pii, wizard
+from . import interchange, pii, placement, services, threads, wizard
 from .choices import PROVIDER_SLOTS, AttachmentSlot
 from .forms import AttachmentForm
-from .models import Algorithm, Deployment, Disclosure, ManagementSystem, Service, ThirdPartyModel
+from .models import Algorithm, Disclosure, Service
 from .reach_views import guarded_save
-from .services import attachment_slots, peer_disclosures, registry_lookup
+from .selectors import attachment_slots, peer_disclosures
+from .services import registry_lookup
 
 
 def _algorithm(access: Access, pk: int) -> Algorithm:
@@ -33,8 +33,7 @@ def _algorithm(access: Access, pk: int) -> Algorithm:
 def _problems(algorithm: Algorithm, progress: dict | None = None) -> tuple[list, dict]:
     """Checks on the algorithm's snapshot, and where each object sits in it; with
     `progress`, also the share of required fields filled (progress["completeness"])."""
-    from assessments.services import check_catalogue
-
+    from .applicability import catalogue_rules
     from .checks import completeness, run_checks
 
     locations: dict = {}
@@ -49,98 +48,18 @@ def _problems(algorithm: Algorithm, progress: dict | None = None) -> tuple[list,
         registry_lookup=registry_lookup(),
         attachments={algorithm.name: attachment_slots(algorithm)},
         peers=peer_disclosures(algorithm),
-        catalogue=check_catalogue(),
+        catalogue=catalogue_rules(),
     )
     return problems, locations
 
 
-def _place(problems: list, locations: dict) -> tuple[dict, list]:
-    """Problems by (model_name, pk, field), and those that belong to no single field."""
-    by_pointer = sorted(
-        ((pointer, label) for label, pointer in locations.items()), key=lambda x: -len(x[0])
-    )
-    placed: dict = {}
-    loose = []
-    for problem in problems:
-        for pointer, (model_name, pk) in by_pointer:
-            if problem.pointer == pointer or problem.pointer.startswith(pointer + "/"):
-                rest = problem.pointer[len(pointer) :]
-                attr = _attr_for(model_name, rest)
-                if attr:
-                    placed.setdefault((model_name, pk), {}).setdefault(attr, []).append(problem)
-                else:
-                    loose.append(problem)
-                break
-        else:
-            loose.append(problem)
-    return placed, loose
-
-
-def _attr_for(model_name: str, rest: str) -> str | None:
-    for kind in wizard.PANEL_KINDS.values():
-        if kind.model._meta.model_name != model_name:
-            continue
-        for name in kind.form.base_fields:
-            if interchange.field_pointer(kind.model, name) == rest:
-                return name
-    return None
-
-
-def _panel_kind_of(model_name: str, attr: str) -> wizard.PanelKind | None:
-    for kind in wizard.PANEL_KINDS.values():
-        if kind.model._meta.model_name == model_name and attr in kind.form.base_fields:
-            return kind
-    return None
-
-
-def _step_of(model_name: str, attr: str) -> str | None:
-    """The wizard step whose form edits the field; None when no step does
-    (the self-assessment's fields are edited on its own page)."""
-    kind = _panel_kind_of(model_name, attr)
-    return kind.step if kind is not None and kind.step in wizard.STEP_CODES else None
-
-
-def _step_summary(placed: dict, loose: list) -> dict[str, dict]:
+def _step_summary(places: list) -> dict[str, dict]:
+    """Errors and warnings per step, for the step list's badges: the
+    self-assessment's (and whatever no step edits) count on the 检查 step."""
     summary = {s.code: {"errors": 0, "warnings": 0} for s in wizard.STEPS}
-    for (model_name, _pk), fields in placed.items():
-        for attr, problems in fields.items():
-            step = _step_of(model_name, attr) or "review"
-            for problem in problems:
-                summary[step]["errors" if problem.severity == "error" else "warnings"] += 1
-    for problem in loose:
-        step = _loose_step(problem.pointer, problem.code)
-        summary[step]["errors" if problem.severity == "error" else "warnings"] += 1
+    for problem, where in places:
+        summary[where.wizard_step]["errors" if problem.severity == "error" else "warnings"] += 1
     return summary
-
-
-# Problems about files belong to the 附件 step, those about the report to 检查.
-CODE_STEPS = {
-    "material_missing": "attachments",
-    "assessment_missing": "review",
-    "assessment_conclusion_missing": "review",
-    "assessment_unanswered": "review",
-    "conclusion_unsupported": "review",
-    "metric_outside_threshold": "review",
-    "rectification_missing": "review",
-    "partial_without_reason": "review",
-}
-
-
-def _loose_step(pointer: str, code: str = "") -> str:
-    if code in CODE_STEPS:
-        return CODE_STEPS[code]
-    for part, step in (
-        ("/deployments", "products"),
-        ("/technical_service_modes", "products"),
-        ("/third_party_models", "detail"),
-        ("/disclosure", "disclosure"),
-        ("/management_systems", "entity"),
-    ):
-        if part in pointer:
-            return step
-    if "/algorithms/" in pointer:
-        return "basic"
-    return "entity"
 
 
 def _panels(step: str, algorithm: Algorithm) -> list[wizard.Panel]:
@@ -203,39 +122,26 @@ def _panels(step: str, algorithm: Algorithm) -> list[wizard.Panel]:
 
 def _checked(
     algorithm: Algorithm, panels: list[wizard.Panel], progress: dict | None = None
-) -> tuple[list, dict, dict, list]:
-    """Run the checks and hang each problem on its panel's field."""
+) -> tuple[list, placement.Placer, dict, list]:
+    """Run the checks and hang each problem on its panel's field (filings.placement);
+    the (problem, place) pairs that belong to no field of a panel are returned apart."""
     problems, locations = _problems(algorithm, progress)
-    placed, loose = _place(problems, locations)
-    summary = _step_summary(placed, loose)
-    for panel in panels:
-        if panel.obj.pk is None:
-            panel.field_problems = _unstored_problems(panel, algorithm, locations, loose)
+    placer = placement.Placer(algorithm, locations=locations)
+    places = [(problem, placer(problem.pointer)) for problem in problems]
+    by_panel: dict[str, dict[str, list]] = {}
+    loose = []
+    for problem, where in places:
+        if where.prefix and where.attr:
+            by_panel.setdefault(where.prefix, {}).setdefault(where.attr, []).append(problem)
         else:
-            panel.field_problems = placed.get((panel.obj._meta.model_name, panel.obj.pk), {})
-    return problems, locations, summary, loose
-
-
-def _unstored_problems(panel: wizard.Panel, algorithm: Algorithm, locations: dict, loose: list):
-    """The problems of a panel whose object is not stored yet (a disclosure
-    nobody saved): the checks walk it as an empty object under the algorithm,
-    so its fields' problems point there. They move from `loose` to the panel."""
-    algorithm_at = locations.get(("algorithm", algorithm.pk))
-    name = panel.kind.model._meta.model_name
-    if algorithm_at is None or name != "disclosure":
-        return {}
-    where = f"{algorithm_at}/disclosure"
-    fields: dict = {}
-    for problem in list(loose):
-        if problem.pointer.startswith(where + "/"):
-            attr = _attr_for(name, problem.pointer[len(where) :])
-            if attr:
-                fields.setdefault(attr, []).append(problem)
-                loose.remove(problem)
-    return fields
+            loose.append((problem, where))
+    for panel in panels:
+        panel.field_problems = by_panel.get(panel.prefix, {})
+    return problems, placer, _step_summary(places), loose
 
 
 @login_required
+@requires(Capability.VIEW)
 def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") -> HttpResponse:
     """One step of the wizard. Its checks arrive separately (wizard_checks), so
     the form is on screen before they have run; the 检查 step runs them here."""
@@ -262,9 +168,9 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
     if step == "attachments":
         context.update(_attachment_context(algorithm))
     if step == "review":
-        problems, locations, summary, loose = _checked(algorithm, panels, context)
+        problems, placer, summary, _loose = _checked(algorithm, panels, context)
         context["summary"] = summary
-        context["problems"] = _review_rows(problems, locations, algorithm, slug)
+        context["problems"] = check_rows(problems, placer, slug)
         context["problem_groups"] = problem_groups(context["problems"])
     context.update(_comment_threads(access, algorithm, step, panels))
     return render(request, f"filings/wizard/step_{step}.html", context)
@@ -273,15 +179,9 @@ def wizard_step(request: HttpRequest, slug: str, pk: int, step: str = "entity") 
 def _comment_threads(access: Access, algorithm: Algorithm, step: str, panels: list) -> dict:
     """The algorithm's open comment threads, fetched once: each beside the
     field it is about (panel.field_threads), the others of this step at its top."""
-    from reviews import selectors
-    from reviews.services import COMMENT_ROLES
-
-    def locations() -> dict:
-        found: dict = {}
-        interchange.algorithm_snapshot(algorithm, locations=found)
-        return found
-
-    placed = selectors.open_threads(algorithm, access.workspace.slug, locations=locations)
+    # The export that says which stored object a pointer names is made only
+    # when a thread is about a row of a list (filings.placement.Placer).
+    placed = threads.open_threads(algorithm, access.workspace.slug)
     shown = []
     for panel in panels:
         if panel.obj.pk is None:
@@ -299,7 +199,7 @@ def _comment_threads(access: Access, algorithm: Algorithm, step: str, panels: li
         "step_threads": step_threads,
         "thread_rows": shown + step_threads,
         # Reviewers comment on the review page: their wizard is read-only.
-        "can_reply": access.can_edit and access.role in COMMENT_ROLES,
+        "can_reply": access.may(Capability.EDIT) and access.may(Capability.COMMENT),
     }
 
 
@@ -338,6 +238,7 @@ def _registry_notes(panels: list[wizard.Panel]) -> None:
 
 
 @login_required
+@requires(Capability.VIEW)
 def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
     """The checks of one step as out-of-band fragments: the messages beside each
     field, the step list's badges and the step's general messages. Loaded after
@@ -348,7 +249,7 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
         raise Http404
     panels = _panels(step, algorithm)
     progress: dict = {}
-    _problems_, _locations, summary, loose = _checked(algorithm, panels, progress)
+    _problems_, _placer, summary, loose = _checked(algorithm, panels, progress)
     _registry_notes(panels)
     return render(
         request,
@@ -358,7 +259,7 @@ def wizard_checks(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRe
             "summary": summary,
             "completeness": progress["completeness"],
             "steps": wizard.steps_for(algorithm),
-            "loose": [p for p in loose if _loose_step(p.pointer, p.code) == step],
+            "loose": [problem for problem, where in loose if where.wizard_step == step],
         },
     )
 
@@ -415,43 +316,26 @@ def _attachment_context(algorithm: Algorithm) -> dict:
     }
 
 
-def _review_rows(problems: list, locations: dict, algorithm: Algorithm, slug: str) -> list[dict]:
+def check_rows(problems: list, placer: placement.Placer, slug: str) -> list[dict]:
+    """The check list's rows (the wizard's 检查 step, the review page): each
+    problem with where it is corrected, in words and as a link to the field."""
+    algorithm = placer.algorithm
     step_names = _step_names(algorithm)
-    placed_pointers = {}
-    for (model_name, pk), pointer in locations.items():
-        placed_pointers[pointer] = (model_name, pk)
     rows = []
     for problem in problems:
-        step = _loose_step(problem.pointer, problem.code)
-        anchor = ""
-        field = ""
-        page = None  # a page other than the wizard's that edits the field
-        for pointer, (model_name, pk) in sorted(placed_pointers.items(), key=lambda x: -len(x[0])):
-            if problem.pointer == pointer or problem.pointer.startswith(pointer + "/"):
-                attr = _attr_for(model_name, problem.pointer[len(pointer) :])
-                kind = _panel_kind_of(model_name, attr) if attr else None
-                if kind is not None:
-                    step = _step_of(model_name, attr) or step
-                    anchor = f"#id_{wizard.prefix(kind.kind, pk)}-{attr}"
-                    field = kind.form.base_fields[attr].label
-                    if kind.step == "assessment":
-                        page = reverse("assessments:page", args=[slug, algorithm.pk])
-                break
-        if problem.code == "material_missing":
-            # The pointer ends in the slot: link to that slot on the 附件 step.
-            anchor = f"#slot-{problem.pointer.rsplit('/', 1)[-1]}"
-        if page is None and problem.code in ASSESSMENT_CODES:
-            # No assessment (or no conclusion) yet: the fix is on the self-assessment page.
-            page = reverse("assessments:page", args=[slug, algorithm.pk])
-            anchor = {
-                "assessment_conclusion_missing": "#conclusion",
-                "conclusion_unsupported": "#conclusion",
-                "metric_outside_threshold": "#metrics",
-            }.get(problem.code, "")
-        url = (page or reverse("filings:wizard", args=[slug, algorithm.pk, step])) + anchor
-        place = _("Self-assessment") if page else step_names.get(step, "")
-        where = f"{place} · {capfirst(field)}" if field else place
-        rows.append({"problem": problem, "url": url, "step": step, "where": where})
+        where = placer(problem.pointer)
+        if where.step == placement.ASSESSMENT:
+            page = _("Self-assessment")
+        else:
+            page = step_names.get(where.wizard_step, "")
+        rows.append(
+            {
+                "problem": problem,
+                "url": where.url(slug, algorithm.pk),
+                "step": where.step,
+                "where": f"{page} · {capfirst(where.label)}" if where.label else page,
+            }
+        )
     return rows
 
 
@@ -475,19 +359,6 @@ def problem_groups(rows: list[dict]) -> list[dict]:
     return [g for g in groups if g["rows"]]
 
 
-ASSESSMENT_CODES = frozenset(
-    {
-        "assessment_missing",
-        "assessment_conclusion_missing",
-        "assessment_unanswered",
-        "conclusion_unsupported",
-        "metric_outside_threshold",
-        "rectification_missing",
-        "partial_without_reason",
-    }
-)
-
-
 def _step_names(algorithm: Algorithm) -> dict[str, str]:
     """Each step's name as the reader sees it: the portal's heading in Chinese, else the label."""
     chinese = (get_language() or "").startswith("zh")
@@ -503,10 +374,10 @@ def _get_panel_object(access: Access, kind: str, pk: int):
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     obj = _get_panel_object(access, kind, pk)
-    access.require_edit()
     form_prefix = wizard.prefix(kind, pk)
     # The shared entity's panels show their reach on other algorithms first (filings.reach_views).
     return guarded_save(
@@ -521,19 +392,25 @@ def panel_save(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def panel_save_new(request: HttpRequest, slug: str, pk: int, kind: str, key: str) -> HttpResponse:
     """Save a panel that a page showed before its object existed (wizard.LAZY_KINDS):
     the first save creates the object, later ones find it. The page keeps its
     form prefix, so every save of that page comes here."""
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    access.require_edit()
-    with transaction.atomic():
-        try:
-            obj = wizard.lazy_object(kind, algorithm, key, user=request.user)
-        except LookupError:
-            raise Http404 from None
-        return _save_panel(request, access, slug, kind, obj, wizard.new_prefix(kind, key))
+    try:
+        obj, result = wizard.save_new_panel(
+            kind=kind,
+            algorithm=algorithm,
+            key=key,
+            data=request.POST,
+            by=request.user,
+            base=request.POST.get("_base"),
+        )
+    except LookupError:
+        raise Http404 from None
+    return _saved(request, access, slug, kind, obj, wizard.new_prefix(kind, key), result)
 
 
 def _save_panel(request, access: Access, slug: str, kind: str, obj, form_prefix: str):
@@ -545,6 +422,12 @@ def _save_panel(request, access: Access, slug: str, kind: str, obj, form_prefix:
         base=request.POST.get("_base"),
         form_prefix=form_prefix,
     )
+    return _saved(request, access, slug, kind, obj, form_prefix, result)
+
+
+def _saved(request, access: Access, slug: str, kind: str, obj, form_prefix: str, result):
+    """The answer to a panel's save: its fields' feedback (htmx), the conflict
+    page, or back to the page it came from."""
     if result.conflicts and not request.htmx:
         return render(
             request,
@@ -596,54 +479,40 @@ ROWS = {
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def row_add(request: HttpRequest, slug: str, pk: int, kind: str) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    access.require_edit()
     if kind not in ROWS:
         raise Http404
-    ws = access.workspace
     if kind == "management-system":
-        position = algorithm.provider.management_systems.count()
-        ManagementSystem.objects.create(
-            workspace=ws, provider=algorithm.provider, kind="other", position=position
-        )
+        services.management_system_add(algorithm=algorithm, by=request.user)
     elif kind == "third-party-model":
-        position = algorithm.third_party_models.count()
-        ThirdPartyModel.objects.create(workspace=ws, algorithm=algorithm, position=position)
+        services.third_party_model_add(algorithm=algorithm, by=request.user)
     elif kind == "deployment":
-        service = None
         service_pk = request.POST.get("service", "")
-        if service_pk.isdigit():
-            service = Service.objects.filter(
-                provider=algorithm.provider, pk=int(service_pk)
-            ).first()
+        service = (
+            Service.objects.filter(provider=algorithm.provider, pk=int(service_pk)).first()
+            if service_pk.isdigit()
+            else None
+        )
         if service is None:
             messages.error(
                 request, _("Choose the product the function belongs to, or add a product first.")
             )
         else:
-            position = algorithm.deployments.count()
-            Deployment.objects.create(
-                workspace=ws, algorithm=algorithm, service=service, position=position
-            )
+            services.deployment_add(algorithm=algorithm, service=service, by=request.user)
     elif kind == "service":
-        service = Service.objects.create(workspace=ws, provider=algorithm.provider)
-        Deployment.objects.create(
-            workspace=ws,
-            algorithm=algorithm,
-            service=service,
-            position=algorithm.deployments.count(),
-        )
+        services.service_add(algorithm=algorithm, by=request.user)
     return redirect("filings:wizard", slug=slug, pk=algorithm.pk, step=ROWS[kind])
 
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def row_delete(request: HttpRequest, slug: str, pk: int, kind: str, row: int) -> HttpResponse:
     access = get_access(request, slug)
     algorithm = _algorithm(access, pk)
-    access.require_edit()
     if kind not in ("management-system", "third-party-model", "deployment"):
         raise Http404
     obj = _get_panel_object(access, kind, row)

@@ -70,7 +70,13 @@ class RegistryRecord(models.Model):
                 fields=["filing_number", "filing_type"], name="registry_one_listing_per_list"
             )
         ]
-        indexes = [models.Index(fields=["announcement_date"], name="registry_announced_idx")]
+        # The search's sort and filters (registry.views.search); the substring
+        # search has trigram indexes on PostgreSQL (migration 0003).
+        indexes = [
+            models.Index(fields=["announcement_date"], name="registry_announced_idx"),
+            models.Index(fields=["algorithm_class"], name="registry_class_idx"),
+            models.Index(fields=["batch"], name="registry_batch_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.algorithm_name} ({self.filing_number})"

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from filings.validators import FILING_NUMBER_LENIENT_RE
+from workspaces.permissions import signed_in
 
 from .lookup import latest_import, listings
 from .models import RegistryRecord
@@ -18,6 +19,7 @@ QUERY_MAX = 100
 
 
 @login_required
+@signed_in
 def search(request: HttpRequest) -> HttpResponse:
     q = " ".join(request.GET.get("q", "").split())[:QUERY_MAX]
     algorithm_class = request.GET.get("class", "")
@@ -73,6 +75,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@signed_in
 def detail(request: HttpRequest, filing_number: str) -> HttpResponse:
     records = list(listings(filing_number))
     if not records:

@@ -7,6 +7,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self) -> None:
-        from . import notifications
+        from filings import threads
+
+        from . import notifications, selectors
 
         notifications.connect()
+        # The wizard and the algorithm page show open threads beside their
+        # fields through filings.threads (filings never imports this app).
+        threads.register(selectors.open_threads)

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings.fields import CodeFormField
-from filings.validators import FILING_NUMBER_HELP, filing_number_warnings, validate_filing_number
+from filings.forms import filing_number_field
+from filings.validators import filing_number_warnings
 
 from .models import COMMENT_MAX, Decision, ReviewSettings
 
@@ -136,12 +136,7 @@ CacCommentFormSet = forms.formset_factory(CacCommentForm, extra=4, max_num=50)
 
 
 class FiledForm(forms.Form):
-    filing_number = CodeFormField(
-        label=_("Filing number"),
-        max_length=40,
-        validators=[validate_filing_number],
-        help_text=FILING_NUMBER_HELP,
-    )
+    filing_number = filing_number_field(label=_("Filing number"))
     filed_on = forms.DateField(
         label=_("Filed on"), widget=_date_widget(), validators=[_not_in_future]
     )

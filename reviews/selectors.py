@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from filings import versions
+from filings import labels, placement, versions
 from filings.models import Activity, Algorithm, Filing, SnapshotVersion
 
 from . import anchors, textdiff
@@ -28,8 +28,11 @@ def activities(**filters) -> QuerySet[Activity]:
 
 
 def threads(filing: Filing, document: dict | None = None) -> list[dict]:
-    """The filing's threads, open ones first, each with its anchor's label and comments."""
+    """The filing's threads, open ones first, each with its anchor's label and
+    comments; one about the self-assessment with the link to its field there
+    (the wizard's links are thread_url's)."""
     rows = []
+    placer = placement.Placer(filing.algorithm, document=document)
     queryset = (
         CommentThread.objects.filter(filing=filing)
         .select_related("author", "resolved_by")
@@ -39,12 +42,16 @@ def threads(filing: Filing, document: dict | None = None) -> list[dict]:
         .order_by("created_at", "pk")
     )
     for thread in queryset:
+        step = anchors.step_of(thread.anchor)
         rows.append(
             {
                 "thread": thread,
                 "label": anchors.anchor_label(thread.anchor, document),
-                "step": anchors.step_of(thread.anchor),
+                "step": step,
                 "comments": list(thread.comments.all()),
+                "url": placer(thread.anchor).url(filing.workspace.slug, filing.algorithm_id)
+                if step == placement.ASSESSMENT
+                else "",
             }
         )
     rows.sort(key=lambda row: row["thread"].is_resolved)  # stable: open ones first, each in order
@@ -113,7 +120,7 @@ def open_threads(
         .order_by("created_at", "pk")
     )
     placed = OpenThreads()
-    objects: list | None = None  # (pointer, (model name, pk)), longest pointers first
+    placer = placement.Placer(algorithm, locations=locations, document=document)
     for thread in queryset:
         row = {
             "thread": thread,
@@ -128,27 +135,10 @@ def open_threads(
                 anchor=thread.anchor,
             ),
         }
-        location = anchors.locate(thread.anchor) if thread.anchor.startswith("/") else None
-        attr = anchors.field_attr(location) if location is not None else None
-        key = None
-        if attr is not None:
-            if location.path == (("provider", 0),):
-                key = ("provider", algorithm.provider_id, attr)
-            elif location.path == (("provider", 0), ("algorithm", 0)):
-                key = ("algorithm", algorithm.pk, attr)
-            else:
-                if objects is None:
-                    found = locations() if callable(locations) else (locations or {})
-                    objects = sorted(
-                        ((ptr, obj) for obj, ptr in found.items()), key=lambda x: -len(x[0])
-                    )
-                for ptr, (name, pk) in objects:
-                    if thread.anchor.startswith(ptr + "/"):
-                        if name == anchors.model_name(location.kind):
-                            key = (name, pk, attr)
-                        break
-        if key is not None:
-            placed.fields.setdefault(key, []).append(row)
+        # On a field of a stored object (filings.placement), else by step.
+        where = placer(thread.anchor)
+        if where.attr and where.model_name and where.pk is not None:
+            placed.fields.setdefault((where.model_name, where.pk, where.attr), []).append(row)
         else:
             placed.steps.setdefault(row["step"] or "", []).append(row)
     return placed
@@ -280,8 +270,8 @@ def diff_rows(before: dict, after: dict) -> list[DiffRow]:
     rows = []
     for change in versions.diff(before, after):
         document = after if change.after is not None else before
-        old = anchors.display_value(change.before, change.pointer)
-        new = anchors.display_value(change.after, change.pointer)
+        old = labels.display_value(change.before, change.pointer)
+        new = labels.display_value(change.after, change.pointer)
         old_html, new_html, inline = _marked(change, old, new)
         rows.append(
             DiffRow(

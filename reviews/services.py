@@ -6,9 +6,9 @@ version and logs the status change. What this module adds is who was asked,
 who decided what, the comments, and an Activity row per event; each such
 row is mailed by the worker once the transaction has committed.
 
-Roles, as in filings.lifecycle: editors (owner, editor) request review and
-record what happened at the CAC; reviewers (owner, reviewer) who were asked
-decide; everyone but a viewer comments and resolves.
+Who may do each step is the table of workspaces.permissions: `edit`
+requests a review, `record_cac_events` records what happened at the CAC,
+`review` decides (only the reviewers asked), `comment` comments and resolves.
 """
 
 from __future__ import annotations
@@ -29,32 +29,20 @@ from filings.choices import FilingStatus
 from filings.models import Activity, Algorithm, Filing, InvalidTransition, SnapshotVersion
 from filings.validators import normalize_code, validate_filing_number
 from workdays.calendar import Deadline
-from workspaces.models import EDIT_ROLES, Membership, Role
+from workspaces.permissions import Capability, require_user, role_may, role_of, roles_with
 
 from . import anchors
 from .models import Comment, CommentThread, Decision, ReviewRequest, ReviewSettings
 
 User = get_user_model()
 
-REVIEW_ROLES = frozenset({Role.OWNER, Role.REVIEWER})
-COMMENT_ROLES = frozenset({Role.OWNER, Role.EDITOR, Role.REVIEWER})
 # Where the provider's site links its filing number to.
 CAC_FILING_SITE = "https://beian.cac.gov.cn/#/index"
 
 
-def role_of(workspace_id: int, user) -> str | None:
-    return (
-        Membership.objects.filter(workspace_id=workspace_id, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
-def _require_role(filing: Filing, user, roles: frozenset[str]) -> str:
-    role = role_of(filing.workspace_id, user)
-    if role not in roles:
-        raise PermissionDenied(_("Your role may not do this."))
-    return role
+def _require(filing: Filing, user, capability: Capability) -> str:
+    """The user's role, or PermissionDenied when it lacks `capability`."""
+    return require_user(filing.workspace_id, user, capability)
 
 
 def display_name(user) -> str:
@@ -66,7 +54,7 @@ def display_name(user) -> str:
 def eligible_reviewers(workspace_id: int, *, exclude=None):
     """Members who may review: reviewers and owners, other than the one asking."""
     users = User.objects.filter(
-        memberships__workspace_id=workspace_id, memberships__role__in=REVIEW_ROLES
+        memberships__workspace_id=workspace_id, memberships__role__in=roles_with(Capability.REVIEW)
     ).order_by("username")
     return users.exclude(pk=exclude.pk) if exclude is not None else users
 
@@ -109,7 +97,7 @@ def review_request_create(
     *, filing: Filing, by, reviewers: Iterable, note: str = ""
 ) -> ReviewRequest:
     """Ask `reviewers` to review `filing` (draft or changes requested → in review)."""
-    role = _require_role(filing, by, EDIT_ROLES)
+    role = _require(filing, by, Capability.EDIT)
     reviewers = list(reviewers)
     if not reviewers:
         raise ValidationError({"reviewers": _("Choose at least one reviewer.")})
@@ -190,7 +178,7 @@ def decision_record(
         locked = ReviewRequest.objects.select_for_update().get(pk=review_request.pk)
         filing = Filing.objects.select_related("algorithm").get(pk=locked.filing_id)
         role = role_of(filing.workspace_id, by)
-        if role not in REVIEW_ROLES or not locked.reviewers.filter(pk=by.pk).exists():
+        if not role_may(role, Capability.REVIEW) or not locked.reviewers.filter(pk=by.pk).exists():
             raise PermissionDenied(_("Only the requested reviewers decide on this review."))
         if not locked.is_open or filing.status != FilingStatus.IN_REVIEW:
             raise InvalidTransition(_("This review is closed."))
@@ -203,7 +191,7 @@ def decision_record(
                 warnings_acknowledged=warnings_acknowledged,
             )
             # Who last changed the data is not the reviewer: record the version without an author.
-            version = versions.record(filing.algorithm, data=data)
+            version = versions.record(filing.algorithm, data=data, reason=versions.Reason.DECISION)
             acknowledged = [
                 {"code": p.code, "pointer": p.pointer} for p in lifecycle.open_warnings(problems)
             ]
@@ -248,17 +236,18 @@ def decision_record(
 
 def _version_seen(algorithm: Algorithm, seen_digest: str) -> SnapshotVersion | None:
     """The recorded version with the digest the reviewer saw (the current one
-    is recorded when it is that); None when no version has it."""
+    is recorded when it is that), pinned: the decision points to it. None
+    when no version has it."""
     seen = (
         SnapshotVersion.objects.filter(algorithm=algorithm, digest=seen_digest)
         .order_by("-pk")
         .first()
     )
     if seen is not None:
-        return seen
+        return versions.pin(seen, versions.Reason.DECISION, data=seen.data)
     data = versions.content(algorithm)
     if versions.digest(data) == seen_digest:
-        return versions.record(algorithm, data=data)
+        return versions.record(algorithm, data=data, reason=versions.Reason.DECISION)
     return None
 
 
@@ -293,7 +282,7 @@ def _thread(filing: Filing, by, anchor: str, body: str, source: str) -> CommentT
 @transaction.atomic
 def thread_create(*, filing: Filing, by, anchor: str, body: str) -> CommentThread:
     """Start a thread on a field, a step or the whole filing."""
-    _require_role(filing, by, COMMENT_ROLES)
+    _require(filing, by, Capability.COMMENT)
     thread = _thread(filing, by, anchor, body, CommentThread.Source.TEAM)
     comment = thread.comments.get()
     activity = _log(
@@ -310,7 +299,7 @@ def thread_create(*, filing: Filing, by, anchor: str, body: str) -> CommentThrea
 @transaction.atomic
 def comment_reply(*, thread: CommentThread, by, body: str) -> Comment:
     filing = thread.filing
-    _require_role(filing, by, COMMENT_ROLES)
+    _require(filing, by, Capability.COMMENT)
     comment = Comment(workspace_id=thread.workspace_id, thread=thread, author=by, body=body)
     comment.full_clean()
     comment.save()
@@ -331,7 +320,7 @@ def thread_resolve(*, thread: CommentThread, by, reply: str = "") -> bool:
     typed before resolving is posted first, so that it is never lost (also
     when someone else resolved the thread meanwhile)."""
     filing = thread.filing
-    _require_role(filing, by, COMMENT_ROLES)
+    _require(filing, by, Capability.COMMENT)
     if reply.strip():
         comment_reply(thread=thread, by=by, body=reply)
     now = timezone.now()
@@ -358,7 +347,7 @@ def thread_resolve(*, thread: CommentThread, by, reply: str = "") -> bool:
 
 def submission_record(*, filing: Filing, by, submitted_on: dt.date) -> None:
     """The approved filing was submitted in the CAC's system on `submitted_on`."""
-    role = _require_role(filing, by, EDIT_ROLES)
+    role = _require(filing, by, Capability.RECORD_CAC_EVENTS)
     filing.transition(FilingStatus.SUBMITTED, role=role, by=by, submitted_on=submitted_on)
 
 
@@ -367,7 +356,7 @@ def return_record(
     *, filing: Filing, by, returned_on: dt.date, comments: Iterable[tuple[str, str]]
 ) -> list[CommentThread]:
     """The CAC returned the filing for correction (退回补正) with these (anchor, comment) pairs."""
-    role = _require_role(filing, by, EDIT_ROLES)
+    role = _require(filing, by, Capability.RECORD_CAC_EVENTS)
     comments = [(anchor, body.strip()) for anchor, body in comments if body.strip()]
     if not comments:
         raise ValidationError(_("Enter at least one of the CAC's comments."))
@@ -388,7 +377,7 @@ def return_record(
 @transaction.atomic
 def filing_record(*, filing: Filing, by, filing_number: str, filed_on: dt.date) -> None:
     """The CAC filed it under `filing_number` (网信算备…号) on `filed_on`."""
-    role = _require_role(filing, by, EDIT_ROLES)
+    role = _require(filing, by, Capability.RECORD_CAC_EVENTS)
     filing_number = normalize_code(filing_number)  # ＮＦＫＣ, spaces out: as the CAC writes it
     validate_filing_number(filing_number)
     filing.transition(

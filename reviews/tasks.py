@@ -19,8 +19,6 @@ from celery import shared_task
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
     ignore_result=True,
 )
 def send_notification(activity_id: int) -> int:

@@ -1,8 +1,8 @@
 """Pages of the review of a filing, the CAC's answers, an algorithm's history
 and the workspace's activity.
 
-Every view starts from `get_access` (404 outside the user's workspaces) and
-checks the role before anything else (403); the services check it again.
+Every view declares the capability it needs (workspaces.permissions:
+404 outside the user's workspaces, then 403); the services check it again.
 Refusals of the lifecycle (a move the filing's status does not allow) come
 back as a message on the review page.
 """
@@ -20,10 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import changes, interchange, lifecycle, versions
+from filings import changes, interchange, lifecycle, placement, versions
 from filings.choices import FilingStatus
 from filings.models import Algorithm, Filing, InvalidTransition, SnapshotVersion
-from workspaces.models import EDIT_ROLES, Role
+from workspaces.permissions import Capability, requires
 from workspaces.scoping import Access, get_access, get_scoped_or_404
 
 from . import anchors, selectors, services
@@ -42,11 +42,6 @@ from .models import CommentThread, ReviewSettings
 
 FEED_PAGE = 25
 HISTORY_PAGE = 20
-
-
-def _require(access: Access, roles: frozenset[str]) -> None:
-    if access.role not in roles:
-        raise PermissionDenied
 
 
 def _filing(access: Access, pk: int) -> Filing:
@@ -81,15 +76,16 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
     choices = anchors.anchor_choices(algorithm, document)
     state = selectors.review_state(filing, digest)
     status = filing.status
-    is_editor = access.role in EDIT_ROLES
+    is_editor = access.may(Capability.EDIT)
+    records_cac = access.may(Capability.RECORD_CAC_EVENTS)
     can_decide = bool(
         state.request
         and state.request.is_open
         and status == FilingStatus.IN_REVIEW
-        and access.role in services.REVIEW_ROLES
+        and access.may(Capability.REVIEW)
         and any(row.user.pk == request.user.pk for row in state.reviewers)
     )
-    can_request = is_editor and status in (FilingStatus.DRAFT, FilingStatus.CHANGES_REQUESTED)
+    can_request = is_editor and lifecycle.find(status, FilingStatus.IN_REVIEW) is not None
     context = {
         "workspace": access.workspace,
         "access": access,
@@ -97,7 +93,7 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
         "algorithm": algorithm,
         "state": state,
         "threads": selectors.threads(filing, document),
-        "can_comment": access.role in services.COMMENT_ROLES,
+        "can_comment": access.may(Capability.COMMENT),
         "can_decide": can_decide,
         "can_request": can_request,
         "is_editor": is_editor,
@@ -109,7 +105,7 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
         else None,
         "cac_site": services.CAC_FILING_SITE,
         "changes_since": selectors.changes_since_request(filing, current)
-        if status in (FilingStatus.IN_REVIEW, FilingStatus.CHANGES_REQUESTED)
+        if status in lifecycle.UNDER_REVIEW
         else None,
     }
     if context["can_comment"]:
@@ -125,11 +121,11 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
             reviewers=services.eligible_reviewers(access.workspace.pk, exclude=request.user),
             initial={"reviewers": [row.user.pk for row in state.reviewers]},
         )
-    if is_editor and status == FilingStatus.APPROVED:
+    if records_cac and status == FilingStatus.APPROVED:
         context["submission_form"] = forms.get("submission_form") or SubmissionForm(
             initial={"submitted_on": timezone.localdate()}
         )
-    if is_editor and status == FilingStatus.SUBMITTED:
+    if records_cac and status == FilingStatus.SUBMITTED:
         context["return_form"] = forms.get("return_form") or ReturnForm(
             initial={"returned_on": timezone.localdate()}
         )
@@ -150,12 +146,11 @@ def _review_context(request: HttpRequest, access: Access, filing: Filing, **form
 def _checks_context(access: Access, algorithm: Algorithm, current: dict, digest: str, user) -> dict:
     """The checks on the content a reviewer approves (the lifecycle's guard runs
     the same), each linking to its field, and what would refuse her approval."""
-    from filings.wizard_views import _review_rows, problem_groups
+    from filings.wizard_views import check_rows, problem_groups
 
     problems = lifecycle.content_problems(algorithm, current)
-    locations: dict = {}
-    interchange.algorithm_snapshot(algorithm, locations=locations)
-    rows = _review_rows(problems, locations, algorithm, access.workspace.slug)
+    placer = placement.Placer(algorithm)
+    rows = check_rows(problems, placer, access.workspace.slug)
     errors = lifecycle.blocking_errors(problems)
     later = lifecycle.submission_errors(problems)
     warnings = lifecycle.open_warnings(problems)
@@ -213,6 +208,7 @@ def _render_review(request, access, filing, **forms) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.VIEW)
 def review_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
     filing = _filing(access, pk)
@@ -221,9 +217,9 @@ def review_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.EDIT)
 def request_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, EDIT_ROLES)
     filing = _filing(access, pk)
     form = RequestReviewForm(
         request.POST,
@@ -250,9 +246,9 @@ def request_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.REVIEW)
 def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, services.REVIEW_ROLES)
     filing = _filing(access, pk)
     review_request = services.open_request(filing)
     if review_request is None:
@@ -295,9 +291,9 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.COMMENT)
 def thread_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, services.COMMENT_ROLES)
     filing = _filing(access, pk)
     document = interchange.algorithm_snapshot(filing.algorithm)
     form = ThreadForm(
@@ -332,9 +328,9 @@ def _thread_back(request: HttpRequest, thread: CommentThread) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.COMMENT)
 def thread_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, services.COMMENT_ROLES)
     thread = _thread(access, pk)
     form = ReplyForm(request.POST)
     if form.is_valid():
@@ -347,10 +343,10 @@ def thread_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.COMMENT)
 def thread_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Resolve the thread; a reply typed in its box is posted first."""
     access = get_access(request, slug)
-    _require(access, services.COMMENT_ROLES)
     thread = _thread(access, pk)
     reply = ""
     if request.POST.get("body", "").strip():
@@ -379,9 +375,9 @@ def thread_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.RECORD_CAC_EVENTS)
 def record_submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, EDIT_ROLES)
     filing = _filing(access, pk)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
@@ -399,9 +395,9 @@ def record_submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.RECORD_CAC_EVENTS)
 def record_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, EDIT_ROLES)
     filing = _filing(access, pk)
     document = interchange.algorithm_snapshot(filing.algorithm)
     choices = anchors.anchor_choices(filing.algorithm, document)
@@ -433,9 +429,9 @@ def record_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.RECORD_CAC_EVENTS)
 def record_filing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, EDIT_ROLES)
     filing = _filing(access, pk)
     form = FiledForm(request.POST, submitted_on=filing.submitted_on)
     if not form.is_valid():
@@ -465,6 +461,7 @@ def record_filing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.VIEW)
 def activity_feed(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
     page = Paginator(selectors.activities(workspace=access.workspace), FEED_PAGE).get_page(
@@ -479,9 +476,9 @@ def activity_feed(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@requires(Capability.SETTINGS)
 def review_settings(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
-    _require(access, frozenset({Role.OWNER}))
     instance = ReviewSettings.of(access.workspace.pk)
     form = ReviewSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -503,6 +500,7 @@ NOW = "now"
 
 
 @login_required
+@requires(Capability.VIEW)
 def algorithm_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Every version with what changed in it, any two compared, and whether a change filing is due."""
     access = get_access(request, slug)

@@ -41,6 +41,15 @@ def owner(workspace, member_factory):
 
 
 @pytest.fixture(autouse=True)
+def no_rate_limits_left_over():
+    """allauth counts sign-in attempts in the cache (ACCOUNT_RATE_LIMITS): every
+    test starts with none, whatever the tests before it tried."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests():
     """Code called directly (not through a request) speaks English in tests, so
     assertions can quote messages; requests still choose their language by

@@ -9,9 +9,9 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
+from demo.assessment import answer_all
+from demo.materials import attach_required_materials
 from filings import choices
-from filings.demo_assessment import answer_all
-from filings.material_samples import attach_required_materials
 from filings.models import (
     Algorithm,
     Deployment,
@@ -21,6 +21,7 @@ from filings.models import (
     Service,
     ThirdPartyModel,
 )
+from workspaces.accounts import mark_email_verified
 from workspaces.models import Membership, Role, Workspace
 
 PASSWORD = "pw-for-tests"
@@ -30,10 +31,18 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        """The address is confirmed (allauth's EmailAddress), as after sign-up, so
+        the user can sign in; UserFactory(verified_email=False) has not confirmed it."""
+        if create and user.email and extracted is not False:
+            mark_email_verified(user)
 
 
 class WorkspaceFactory(DjangoModelFactory):
@@ -202,7 +211,7 @@ def complete_algorithm(*, workspace=None, **fields) -> Algorithm:
     """An algorithm with its provider, one product using it and its disclosure,
     filled in so that the checks report no error, with a sample file in every
     required material's slot, and a self-assessment answering every item that
-    applies (filings.demo_assessment). Warnings may stay open: approving it
+    applies (demo.assessment). Warnings may stay open: approving it
     needs the reviewer's acknowledgement of them.
 
     Inside a test transaction, run the on-commit callbacks around this call

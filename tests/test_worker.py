@@ -1,6 +1,7 @@
 """A real Celery worker consumes a task through the configured broker
 (kombu's filesystem transport by default, Redis when REDIS_URL is set) and
-stores the result in the database."""
+its answer comes back through the configured result backend (files under
+var/, or Redis). Only the ping keeps a result: the other tasks ignore theirs."""
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -21,11 +22,19 @@ def real_worker(transactional_db):
 
 
 def test_a_worker_answers_through_the_configured_broker(real_worker):
-    from django_celery_results.models import TaskResult
-
     result = ping.delay()
     assert result.get(timeout=30) == "pong"
-    assert TaskResult.objects.filter(task_id=result.id, status="SUCCESS").exists()
+    expected = "RedisBackend" if settings.REDIS_URL else "FilesystemBackend"
+    assert type(result.backend).__name__ == expected
+
+
+def test_only_the_ping_keeps_its_result():
+    from documents.tasks import render_document
+    from reviews.tasks import send_notification
+
+    assert app.conf.task_ignore_result
+    assert ping.ignore_result is False
+    assert render_document.ignore_result and send_notification.ignore_result
 
 
 def test_the_broker_is_the_configured_one():

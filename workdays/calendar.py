@@ -160,6 +160,12 @@ def add_workdays(start: dt.date, n: int, *, overrides: Overrides | None = None) 
     return _deadline(day, fallback_years)
 
 
+def deadline_on(due: dt.date, fallback_years=()) -> Deadline:
+    """The Deadline that add_workdays gives for a count that ended on `due` and
+    went through `fallback_years`: how a stored deadline is read back."""
+    return _deadline(due, set(fallback_years))
+
+
 def _deadline(due: dt.date, fallback_years: set[int]) -> Deadline:
     if not fallback_years:
         return Deadline(due=due)

@@ -1,16 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role, Workspace
-
-
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(label=_("Email"), required=True)
-
-    class Meta(UserCreationForm.Meta):
-        fields = ("username", "email")
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -42,6 +34,18 @@ class FourEyesForm(forms.Form):
         choices=[
             ("on", _("On: whoever last changed a filing's data cannot approve it")),
             ("off", _("Off: anyone asked to review may approve")),
+        ],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )
+
+
+class RequireMFAForm(forms.Form):
+    require_mfa = forms.TypedChoiceField(
+        label=_("Two-factor authentication"),
+        choices=[
+            ("on", _("Required: members without it are sent to set it up first")),
+            ("off", _("Each member's own choice")),
         ],
         coerce=lambda value: value == "on",
         widget=forms.RadioSelect,

@@ -23,10 +23,7 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("Editor")
     REVIEWER = "reviewer", _("Reviewer")
     VIEWER = "viewer", _("Viewer")
-
-
-# Roles that may change a workspace's data (drafts, attachments).
-EDIT_ROLES = frozenset({Role.OWNER, Role.EDITOR})
+    # What each role may do: the table in workspaces.permissions.
 
 
 class WorkspaceQuerySet(models.QuerySet):
@@ -53,6 +50,12 @@ class Workspace(models.Model):
         default=True,
         help_text=_("Whoever last changed a filing's data cannot approve it."),
     )
+    # Checked by scoping.get_access on every request; changed by owners (workspaces.services).
+    require_mfa = models.BooleanField(
+        _("two-factor authentication required"),
+        default=False,
+        help_text=_("Members without a second factor are sent to set one up first."),
+    )
 
     history = HistoricalRecords()
     objects = WorkspaceQuerySet.as_manager()
@@ -64,10 +67,6 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def role_of(self, user) -> str | None:
-        membership = self.memberships.filter(user=user).only("role").first()
-        return membership.role if membership else None
 
 
 class Membership(models.Model):
@@ -95,10 +94,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
 
-    @property
-    def can_edit(self) -> bool:
-        return self.role in EDIT_ROLES
-
 
 class WorkspaceScopedQuerySet(models.QuerySet):
     """Base queryset of every model that belongs to a workspace."""
@@ -113,8 +108,8 @@ class WorkspaceScopedQuerySet(models.QuerySet):
 
 
 # ---------------------------------------------------------------------------
-# Invitations: an owner invites an email address with a role; whoever opens
-# the emailed link while logged in joins with that role.
+# Invitations: an owner invites an email address with a role; the account
+# that has confirmed that address opens the emailed link and joins with it.
 # ---------------------------------------------------------------------------
 
 
@@ -153,7 +148,8 @@ class Invitation(models.Model):
         choices=Role.choices,
         default=Role.EDITOR,
     )
-    # The link is the credential: anyone logged in who holds it may join.
+    # The link finds the invitation; only an account that has confirmed `email`
+    # may accept it (workspaces.services.invitation_accept).
     token = models.CharField(
         max_length=64, unique=True, default=new_invitation_token, editable=False
     )

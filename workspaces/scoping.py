@@ -8,11 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import EDIT_ROLES, Membership, Role, Workspace
+from .accounts import TwoFactorRequired, has_second_factor
+from .models import Membership, Workspace
+from .permissions import Capability, Grants
 
 
 @dataclass(frozen=True)
 class Access:
+    """A member in a workspace. What the member may do is asked of the one
+    table (workspaces.permissions): `access.may(Capability.EDIT)` in code,
+    `{% if access.may.edit %}` in templates, `access.require(...)` to refuse."""
+
     workspace: Workspace
     membership: Membership
 
@@ -21,23 +27,19 @@ class Access:
         return self.membership.role
 
     @property
-    def can_edit(self) -> bool:
-        return self.membership.role in EDIT_ROLES
+    def may(self) -> Grants:
+        return Grants(self.membership.role)
 
-    def require_edit(self) -> None:
-        if not self.can_edit:
-            raise PermissionDenied
-
-    @property
-    def is_owner(self) -> bool:
-        return self.membership.role == Role.OWNER
-
-    def require_owner(self) -> None:
-        if not self.is_owner:
+    def require(self, capability: Capability | str) -> None:
+        if not self.may(capability):
             raise PermissionDenied
 
 
 def get_access(request, slug: str) -> Access:
+    # Kept on the request: @requires (workspaces.permissions) asks first, the view again.
+    known = getattr(request, "_suanbei_access", None)
+    if known is not None and known.workspace.slug == slug:
+        return known
     membership = (
         Membership.objects.select_related("workspace")
         .filter(user=request.user, workspace__slug=slug)
@@ -47,7 +49,11 @@ def get_access(request, slug: str) -> Access:
     )
     if membership is None:
         raise Http404
-    return Access(workspace=membership.workspace, membership=membership)
+    if membership.workspace.require_mfa and not has_second_factor(request.user):
+        raise TwoFactorRequired(membership.workspace)  # workspaces.middleware sends to enrol
+    access = Access(workspace=membership.workspace, membership=membership)
+    request._suanbei_access = access
+    return access
 
 
 def get_scoped_or_404(model_or_queryset, access: Access, **lookup):

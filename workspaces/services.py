@@ -3,7 +3,8 @@
 Roles are read from Membership on every request (scoping.get_access), so a
 change made here applies to the member's very next request.
 
-Every change is recorded in the workspace's activity feed (filings.models.Activity).
+Every change is recorded in the workspace's activity feed (signals.workspace_event,
+which filings records as an Activity).
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from filings.models import Activity
-
+from .accounts import has_second_factor, has_verified_email
 from .models import Invitation, Membership, Profile, Role, Workspace, language_of
+from .permissions import Capability, require_user
+from .signals import workspace_event
 
 
 class MemberError(Exception):
@@ -32,9 +34,19 @@ class MemberError(Exception):
         self.message = message
 
 
+@transaction.atomic
+def workspace_create(*, name: str, slug: str, by) -> Workspace:
+    """A new workspace with `by` as its first owner."""
+    workspace = Workspace(name=name, slug=slug)
+    workspace.full_clean()
+    workspace.save()
+    Membership.objects.create(workspace=workspace, user=by, role=Role.OWNER)
+    return workspace
+
+
 def _log(workspace: Workspace, by, detail: str, **data) -> None:
-    Activity.objects.create(
-        workspace=workspace, actor=by, verb=Activity.Verb.MEMBER, detail=detail, data=data
+    workspace_event.send(
+        sender=Workspace, workspace=workspace, by=by, verb="member", detail=detail, data=data
     )
 
 
@@ -124,19 +136,55 @@ def four_eyes_set(*, workspace: Workspace, on: bool, by) -> bool:
     and records the change in the activity feed."""
     _lock(workspace)
     current = Workspace.objects.get(pk=workspace.pk)
-    if current.role_of(by) != Role.OWNER:
-        raise PermissionDenied(_("Only owners change the review rules."))
+    require_user(current.pk, by, Capability.SETTINGS, _("Only owners change the review rules."))
     if current.four_eyes == on:
         return False
     current.four_eyes = on
     current.save(update_fields=["four_eyes"])
     workspace.four_eyes = on
     # Codes only: the feed says it in the reader's language (templates/reviews/_activity_row.html).
-    Activity.objects.create(
+    workspace_event.send(
+        sender=Workspace,
         workspace=current,
-        actor=by,
-        verb=Activity.Verb.OTHER,
+        by=by,
+        verb="other",
+        detail="",
         data={"event": "four_eyes", "on": on},
+    )
+    return True
+
+
+@transaction.atomic
+def require_mfa_set(*, workspace: Workspace, on: bool, by) -> bool:
+    """Require (or not) a second factor of every member (scoping.get_access
+    sends a member without one to set it up); owners only, and only an owner
+    who has one may switch it on, so that the switch does not lock her out.
+    Returns whether it changed; the change is recorded in the activity feed."""
+    _lock(workspace)
+    current = Workspace.objects.get(pk=workspace.pk)
+    require_user(
+        current.pk, by, Capability.SETTINGS, _("Only owners change the workspace's settings.")
+    )
+    if current.require_mfa == on:
+        return False
+    if on and not has_second_factor(by):
+        raise MemberError(
+            _(
+                "Set up two-factor authentication for your own account first: "
+                "the rule applies to you too."
+            )
+        )
+    current.require_mfa = on
+    current.save(update_fields=["require_mfa"])
+    workspace.require_mfa = on
+    # Codes only: the feed says it in the reader's language (templates/reviews/_activity_row.html).
+    workspace_event.send(
+        sender=Workspace,
+        workspace=current,
+        by=by,
+        verb="other",
+        detail="",
+        data={"event": "require_mfa", "on": on},
     )
     return True
 
@@ -157,7 +205,10 @@ def invitation_create(
     person's who has one of her own (invitation_language).
     """
     email = email.strip()
-    already = Membership.objects.filter(workspace=workspace, user__email__iexact=email)
+    already = Membership.objects.filter(workspace=workspace).filter(
+        Q(user__email__iexact=email)
+        | Q(user__emailaddress__email__iexact=email, user__emailaddress__verified=True)
+    )
     if already.exists():
         raise MemberError(_("%(email)s is already a member of this workspace.") % {"email": email})
     # A new invitation to the same address replaces the earlier ones: it is how
@@ -213,9 +264,20 @@ def invitation_refusal(invitation: Invitation) -> str:
     }.get(invitation.status, "")
 
 
+def invitation_address_refusal(invitation: Invitation) -> str:
+    return _(
+        "This invitation was sent to %(email)s. Only an account that has confirmed "
+        "that address can accept it."
+    ) % {"email": invitation.email}
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> tuple[Membership, bool]:
     """Join the workspace with the invited role: (membership, created).
+
+    The invitation is bound to its address: only an account that has verified
+    it (allauth's EmailAddress) may accept, so a forwarded or intercepted
+    link is of no use to anyone else.
 
     A user who is already a member keeps the role they have: an invitation
     never changes a role silently (owners do that on the members page). The
@@ -227,6 +289,8 @@ def invitation_accept(*, invitation: Invitation, user) -> tuple[Membership, bool
     )
     if refusal := invitation_refusal(invitation):
         raise MemberError(refusal)
+    if not has_verified_email(user, invitation.email):
+        raise MemberError(invitation_address_refusal(invitation))
     membership = Membership.objects.filter(workspace=invitation.workspace, user=user).first()
     created = membership is None
     if created:

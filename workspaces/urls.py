@@ -13,17 +13,12 @@ urlpatterns = [
     path("w/<slug:slug>/members/<int:pk>/role/", views.member_role, name="member-role"),
     path("w/<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("w/<slug:slug>/members/four-eyes/", views.four_eyes, name="four-eyes"),
+    path("w/<slug:slug>/members/two-factor/", views.require_mfa, name="require-mfa"),
     # /w/<slug>/invitations/
     path("w/<slug:slug>/invitations/", views.invitation_create, name="invitation-create"),
     path(
         "w/<slug:slug>/invitations/<int:pk>/revoke/",
         views.invitation_revoke,
         name="invitation-revoke",
-    ),
-    # /w/<slug>/providers/<pk>/reveal/<field>/: personal data in full, for reviewers
-    path(
-        "w/<slug:slug>/providers/<int:pk>/reveal/<slug:field>/",
-        views.reveal,
-        name="pii-reveal",
     ),
 ]

@@ -1,63 +1,30 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, IntegerField, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import pii
-from filings.models import Provider
-
 from . import services
-from .forms import FourEyesForm, InvitationForm, RoleForm, SignupForm, WorkspaceForm
+from .accounts import has_verified_email
+from .forms import FourEyesForm, InvitationForm, RequireMFAForm, RoleForm, WorkspaceForm
 from .models import Invitation, Membership, Role, Workspace
-from .scoping import Access, get_access, get_scoped_or_404
-
-# Where to go after signing up: set by a ?next= on the signup page, or by an
-# invitation link opened while logged out (the login page's "Sign up" link
-# does not carry ?next=, so the session remembers it).
-AFTER_SIGNUP = "suanbei_after_signup"
+from .permissions import Capability, public, requires, signed_in
+from .scoping import Access, get_access
 
 
-def _safe(request: HttpRequest, url: str | None) -> str | None:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
-
-
+@public
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home")
-    if next_url := _safe(request, request.GET.get("next")):
-        request.session[AFTER_SIGNUP] = next_url
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if next_url := _safe(request, request.session.pop(AFTER_SIGNUP, None)):
-            messages.success(request, _("Welcome!"))
-            return redirect(next_url)
-        messages.success(request, _("Welcome! Create a workspace for your team to begin."))
-        return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @login_required
+@signed_in
 def home(request: HttpRequest) -> HttpResponse:
     """The user's workspaces; with exactly one, go straight to its dashboard."""
     workspaces = list(Workspace.objects.for_user(request.user))
@@ -70,12 +37,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@signed_in
 def workspace_create(request: HttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            workspace = form.save()
-            Membership.objects.create(workspace=workspace, user=request.user, role=Role.OWNER)
+        workspace = services.workspace_create(
+            name=form.cleaned_data["name"], slug=form.cleaned_data["slug"], by=request.user
+        )
         messages.success(request, _("Workspace “%(name)s” created.") % {"name": workspace.name})
         return redirect("filings:dashboard", slug=workspace.slug)
     return render(request, "workspaces/workspace_form.html", {"form": form})
@@ -106,11 +74,24 @@ def _members_page(
         "memberships": memberships,
         "roles": Role.choices,
     }
-    if access.is_owner:
+    if access.may(Capability.MANAGE_MEMBERS):
         context["invitations"] = workspace.invitations.pending().select_related("invited_by")
         context["invite_form"] = invite_form or InvitationForm()
+        context["accepted_invitations"] = workspace.invitations.filter(
+            accepted_at__isnull=False
+        ).select_related("accepted_by", "invited_by")[:20]
+        # Who has a second factor: what an owner needs to know before requiring it.
+        context["with_mfa"] = set(
+            Authenticator.objects.filter(user__memberships__workspace=workspace)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+            .values_list("user_id", flat=True)
+        )
+    if access.may(Capability.SETTINGS):
         context["four_eyes_form"] = FourEyesForm(
             initial={"four_eyes": "on" if workspace.four_eyes else "off"}
+        )
+        context["require_mfa_form"] = RequireMFAForm(
+            initial={"require_mfa": "on" if workspace.require_mfa else "off"}
         )
     return render(
         request,
@@ -121,6 +102,7 @@ def _members_page(
 
 
 @login_required
+@requires(Capability.VIEW)
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     return _members_page(request, get_access(request, slug))
 
@@ -140,9 +122,9 @@ def _after_change(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.MANAGE_MEMBERS)
 def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    access.require_owner()
     membership = _get_membership(access, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -165,9 +147,9 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.MANAGE_MEMBERS)
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    access.require_owner()
     membership = _get_membership(access, pk)
     try:
         services.member_remove(membership=membership, by=request.user)
@@ -184,10 +166,10 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SETTINGS)
 def four_eyes(request: HttpRequest, slug: str) -> HttpResponse:
     """An owner switches the four-eyes rule of the workspace."""
     access = get_access(request, slug)
-    access.require_owner()
     form = FourEyesForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose on or off."))
@@ -198,14 +180,40 @@ def four_eyes(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("members", slug=slug)
 
 
+@login_required
+@require_POST
+@requires(Capability.SETTINGS)
+def require_mfa(request: HttpRequest, slug: str) -> HttpResponse:
+    """An owner requires (or no longer requires) a second factor of every member."""
+    access = get_access(request, slug)
+    form = RequireMFAForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose on or off."))
+        return redirect("members", slug=slug)
+    on = form.cleaned_data["require_mfa"]
+    try:
+        changed = services.require_mfa_set(workspace=access.workspace, on=on, by=request.user)
+    except services.MemberError as error:
+        messages.error(request, error.message)
+        return redirect("members", slug=slug)
+    if changed:
+        messages.success(
+            request,
+            _("Two-factor authentication is now required of every member.")
+            if on
+            else _("Two-factor authentication is now each member's choice."),
+        )
+    return redirect("members", slug=slug)
+
+
 # /w/<slug>/invitations/
 
 
 @login_required
 @require_POST
+@requires(Capability.MANAGE_MEMBERS)
 def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_access(request, slug)
-    access.require_owner()
     form = InvitationForm(request.POST)
     if not form.is_valid():
         return _members_page(request, access, invite_form=form)
@@ -231,9 +239,9 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.MANAGE_MEMBERS)
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_access(request, slug)
-    access.require_owner()
     invitation = get_object_or_404(Invitation, workspace=access.workspace, pk=pk)
     if services.invitation_revoke(invitation=invitation, by=request.user):
         messages.success(
@@ -249,6 +257,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public  # the link finds the invitation; accepting needs its address, confirmed
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = (
         Invitation.objects.select_related("workspace", "invited_by").filter(token=token).first()
@@ -267,13 +276,27 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             status=410,
         )
     if not request.user.is_authenticated:
-        request.session[AFTER_SIGNUP] = request.path
+        # The login page's "Sign up" link carries ?next= too, through the
+        # email confirmation (allauth), back to this page.
         messages.info(
             request,
             _("Log in, or sign up, to accept the invitation to “%(workspace)s”.")
             % {"workspace": invitation.workspace.name},
         )
         return redirect_to_login(request.get_full_path())
+    if not has_verified_email(request.user, invitation.email):
+        # Bound to its address: whoever else holds the link is told how to
+        # become the invitee (sign in as her, or add and confirm the address).
+        return render(
+            request,
+            "workspaces/invitation.html",
+            {
+                "invitation": invitation,
+                "wrong_address": True,
+                "addresses": request.user.emailaddress_set.filter(verified=True),
+            },
+            status=403,
+        )
     current = Membership.objects.filter(workspace=invitation.workspace, user=request.user).first()
     if request.method == "POST":
         try:
@@ -287,7 +310,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 {"invitation": invitation, "refusal": error.message},
                 status=410,
             )
-        request.session.pop(AFTER_SIGNUP, None)
         if created:
             messages.success(
                 request,
@@ -311,35 +333,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------------------
-# /w/<slug>/providers/<pk>/reveal/<field>/: one personal number in full, recorded.
-# ---------------------------------------------------------------------------
-
-
-@never_cache
-@login_required
-@require_POST
-def reveal(request: HttpRequest, slug: str, pk: int, field: str) -> HttpResponse:
-    access = get_access(request, slug)
-    if field not in pii.PERSONAL_FIELDS:
-        raise Http404
-    if not pii.may_reveal(access):
-        raise PermissionDenied
-    provider = get_scoped_or_404(Provider, access, pk=pk)
-    value = getattr(provider, field)
-    if value:
-        pii.record_view(request, access, provider_id=provider.pk, fields=[field])
-    context = {
-        "workspace": access.workspace,
-        "provider": provider,
-        "label": pii.LABELS[field],
-        "value": value,
-    }
-    if request.htmx:
-        return render(request, "workspaces/_revealed.html", context)
-    return render(request, "workspaces/reveal.html", context)
-
-
+@public
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switcher, which also remembers the choice of a signed-in
     person as the language of her emails (workspaces.services.language_remember)."""

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.applicability import condition_problems
+from filings.applicability import condition_problems
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "catalogue.json"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_int, env_url
@@ -49,9 +50,13 @@ THIRD_PARTY_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "django_celery_results",
     "django_celery_beat",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "csp",
 ]
 LOCAL_APPS = [
     "workspaces",
@@ -61,21 +66,28 @@ LOCAL_APPS = [
     "workdays",
     "documents",
     "reviews",
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "workspaces.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "workspaces.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A view that found the database locked (after retrying) answers 503 + Retry-After.
+    "config.database_busy.DatabaseBusyMiddleware",
 ]
 
 TEMPLATES = [
@@ -135,11 +147,61 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# AUTHENTICATION
+# AUTHENTICATION (django-allauth: README "Accounts")
 # ------------------------------------------------------------------------------
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "workspaces.accounts.AccountAdapter"
+# Sign in with the username or the email address. Sign-up asks for the email
+# address only (the username is made from it): a username field would tell a
+# stranger which names are taken.
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Nobody signs in before confirming the address (the link is in the email;
+# the console shows it in development). Addresses are stored in lowercase
+# and a verified one belongs to one account only.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 5
+# Changing the second factor asks for the password (or the second factor) again.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+# Sign-up, sign-in and password reset answer the same whether or not an
+# account exists; the mailbox owner learns the rest by email.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Counted in the cache (Redis in production, this process's memory in the
+# embedded default). "login_failed": 5 wrong passwords per account in 5
+# minutes (and 10 a minute from one address) refuse every further attempt,
+# the right password included, until the window has passed.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+}
+# Rate limits per IP read the client's address from X-Forwarded-For when
+# this many proxies stand in front (production.py: 1, the TLS proxy); with 0,
+# REMOTE_ADDR. Wrong behind a proxy, every user would share the proxy's limit.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SUANBEI_TRUSTED_PROXY_COUNT", 0)
+# Second factor: an authenticator app (TOTP) or a security key (WebAuthn,
+# allauth's own static JavaScript: nothing from outside), with recovery
+# codes. Security keys are a second factor only, not a way to sign in
+# without the password. Owners may require a second factor of every member
+# of a workspace (Workspace.require_mfa).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "Suanbei"
 # The address of the site, for links in emails sent by the worker (no request there).
 SUANBEI_SITE_URL = env_url("SUANBEI_SITE_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
 SUANBEI_INVITATION_DAYS = env_int("SUANBEI_INVITATION_DAYS", 7, minimum=1)
@@ -188,7 +250,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Suanbei <noreply@loc
 # ------------------------------------------------------------------------------
 # With REDIS_URL the broker is Redis; without it kombu's filesystem
 # transport passes messages through a folder, so a real worker runs on a
-# machine with nothing else installed. Results always go to the database.
+# machine with nothing else installed.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -205,12 +267,20 @@ else:
         "store_processed": False,
         "polling_interval": 0.1,
     }
-CELERY_RESULT_BACKEND = "django-db"
-CELERY_RESULT_EXTENDED = True
+# Tasks keep no results: a PDF job's state is its DocumentJob row. The one
+# task whose answer is read is the worker ping (`manage.py check_worker`,
+# filings.tasks.ping); it goes back through Redis, or through files under var/.
+CELERY_TASK_IGNORE_RESULT = True
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'results'}"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+# Every task's limits (the tasks set none of their own), in seconds.
 CELERY_TASK_TIME_LIMIT = env_int("SUANBEI_TASK_TIME_LIMIT", 5 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("SUANBEI_TASK_SOFT_TIME_LIMIT", 4 * 60, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -220,8 +290,16 @@ CELERY_BEAT_SCHEDULE = {
     "documents-cleanup-superseded": {"task": "documents.cleanup_superseded", "schedule": 15 * 60},
     # Sends again the PDF jobs of a worker that died, or whose message was lost.
     "documents-recover-stalled": {"task": "documents.recover_stalled", "schedule": 60},
+    # Recomputes the algorithms' stored figures of an earlier day, or left stale (filings.figures).
+    "filings-refresh-stale-figures": {"task": "filings.refresh_stale_figures", "schedule": 10 * 60},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# VERSIONS
+# ------------------------------------------------------------------------------
+# Edits of one person to one algorithm within this many seconds of the first
+# are one version (filings.versions); 0 records a version for every change.
+SUANBEI_VERSION_BURST_SECONDS = env_int("SUANBEI_VERSION_BURST_SECONDS", 10 * 60)
 
 # FILING DEADLINES
 # ------------------------------------------------------------------------------
@@ -236,9 +314,39 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # SECURITY
 # ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this long without a request (workspaces.middleware.
+# IdleSessionMiddleware keeps an active one alive); a password change ends
+# every other session of the account (Django's session hash).
+SUANBEI_SESSION_IDLE_MINUTES = env_int("SUANBEI_SESSION_IDLE_MINUTES", 480, minimum=5)
+SESSION_COOKIE_AGE = SUANBEI_SESSION_IDLE_MINUTES * 60
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# CONTENT SECURITY POLICY (django-csp)
+# ------------------------------------------------------------------------------
+# Scripts, styles, fonts and images come from our own static files only: no
+# inline <script>, event handler (onsubmit=…) or style="…" attribute in any
+# page (tests/config/test_csp.py reads every template for them); htmx
+# runs without eval and without its injected indicator styles (base.html's
+# htmx-config). data: images are Bootstrap's CSS icons (select arrows, check
+# marks, the navbar toggler). Enforced here, so in production and in the
+# tests (the browser tests fail on any violation); local.py only reports.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # LOGGING
 # ------------------------------------------------------------------------------

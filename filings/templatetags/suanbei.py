@@ -14,8 +14,8 @@ def get_item(mapping, key):
 @register.simple_tag(takes_context=True)
 def cite(context, basis, separator="；"):
     """`{% cite item.basis %}`: the legal bases as the PDF cites them, 《…》第七条
-    (assessments.citations → documents.content.cite). The titles load once per render."""
-    from assessments.citations import citations, regulation_titles
+    (filings.citations). The titles load once per render."""
+    from filings.citations import citations, regulation_titles
 
     titles = context.render_context.get("suanbei_regulation_titles")
     if titles is None:
@@ -29,24 +29,6 @@ def status_label(code):
     from filings.choices import FilingStatus
 
     return FilingStatus(code).label if code in FilingStatus.values else code
-
-
-@register.simple_tag(takes_context=True)
-def evidence(context, codes, separator=None):
-    """`{% evidence item.evidence %}`: the evidence kinds by name, never their codes."""
-    from django.utils.translation import get_language
-
-    from assessments.citations import evidence_labels
-    from assessments.models import CatalogueVersion
-
-    kinds = context.render_context.get("suanbei_evidence_kinds")
-    if kinds is None:
-        current = CatalogueVersion.current()
-        kinds = context.render_context["suanbei_evidence_kinds"] = (
-            current.evidence_kinds if current else None
-        ) or {}
-    chinese = (get_language() or "").startswith("zh")
-    return (separator or ("、" if chinese else ", ")).join(evidence_labels(codes, kinds))
 
 
 @register.filter

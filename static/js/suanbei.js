@@ -45,6 +45,29 @@
 })();
 
 /*
+ * Confirmations: a form with data-confirm="question" is sent only once the
+ * user agrees. It replaces inline onsubmit="return confirm(…)" handlers,
+ * which the Content-Security-Policy refuses to run. It listens in the
+ * capture phase, so a refused submission reaches no other listener.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      var question = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+})();
+
+/*
  * Character counters: a `.sb-counter[data-counter-for=ID][data-limit=N]`
  * shows "n / N" for the field with that id, and turns red past the limit.
  * Characters are counted as the CAC counts them: one per Chinese character.
@@ -352,8 +375,10 @@
  *
  * - The form carries its state in `data-save-state`: dirty (typed, not sent
  *   yet), saving, saved, error (the request failed: the text stays in the
- *   field and is sent again with the next change or when back online) and
- *   conflict (someone else saved the same field; the server refused).
+ *   field and is sent again with the next change or when back online),
+ *   retrying (the server was busy, 503: the input stays and is sent again
+ *   after its Retry-After) and conflict (someone else saved the same field;
+ *   the server refused).
  * - Pending input is sent at once when the page is hidden (tab switch,
  *   app switch) or left (beforeunload, pagehide), by a keepalive fetch that
  *   survives the page; the CSRF token travels in the form data
@@ -375,6 +400,7 @@
     saving: (script && script.getAttribute("data-label-saving")) || "Saving…",
     error: (script && script.getAttribute("data-label-error")) || "Not saved.",
     leave: (script && script.getAttribute("data-label-leave")) || "Leave?",
+    retrying: (script && script.getAttribute("data-label-retrying")) || "Busy: saving again soon…",
   };
   var DRAFT = "suanbei-draft:";
   var DRAFT_LIFE = 5 * 60 * 1000; // a draft older than this is not restored
@@ -430,14 +456,40 @@
 
   function failed(form) {
     var state = form.getAttribute("data-save-state");
-    return state === "error" || state === "conflict" || state === "confirm";
+    return state === "error" || state === "conflict" || state === "confirm" || state === "retrying";
   }
 
   function unsent(form, final) {
     var state = form.getAttribute("data-save-state");
     // On leaving, a request still in flight may be cut off: send it again
     // (the server takes the same values twice without a conflict).
-    return state === "dirty" || state === "error" || (final && state === "saving");
+    return (
+      state === "dirty" || state === "error" || state === "retrying" || (final && state === "saving")
+    );
+  }
+
+  /* The server was busy (503, config/database_busy.py): nothing was stored.
+     The input stays; it is sent again after the seconds of Retry-After (a
+     little more, at random, so that the pages refused together do not all come
+     back at once), unless a newer change has been sent meanwhile. */
+  function retryDelay(header) {
+    var seconds = parseInt(header || "", 10);
+    if (!(seconds >= 0)) {
+      var date = Date.parse(header || "");
+      seconds = isNaN(date) ? 2 : Math.ceil((date - Date.now()) / 1000);
+    }
+    return Math.min(Math.max(seconds, 1), 60) * 1000 + Math.random() * 500;
+  }
+
+  function retryLater(form, header) {
+    setState(form, "retrying", labels.retrying);
+    window.clearTimeout(form._sbRetry);
+    form._sbRetry = window.setTimeout(function () {
+      form._sbRetry = null;
+      if (form.getAttribute("data-save-state") === "retrying" && window.htmx) {
+        window.htmx.trigger(form, "change");
+      }
+    }, retryDelay(header));
   }
 
   /* Fields only the other person changed: the save's answer carries their
@@ -648,7 +700,11 @@
       })
       .then(function (response) {
         if (!response.ok) {
-          throw new Error(String(response.status));
+          var error = new Error(String(response.status));
+          if (response.status === 503) {
+            error.retryAfter = response.headers.get("Retry-After") || "";
+          }
+          throw error;
         }
         return response.text();
       })
@@ -660,9 +716,13 @@
           saved(form, sent, final);
           document.body.dispatchEvent(new CustomEvent("suanbei:saved", { bubbles: true }));
         },
-        function () {
+        function (error) {
           form._sbFlushed = null;
-          setState(form, "error", labels.error);
+          if (error && error.retryAfter !== undefined) {
+            retryLater(form, error.retryAfter);
+          } else {
+            setState(form, "error", labels.error);
+          }
         }
       )
       .then(function () {
@@ -755,7 +815,13 @@
   ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       var form = event.target;
-      if (autosaved(form)) {
+      if (!autosaved(form)) {
+        return;
+      }
+      var xhr = event.detail && event.detail.xhr;
+      if (name === "htmx:responseError" && xhr && xhr.status === 503) {
+        retryLater(form, xhr.getResponseHeader("Retry-After"));
+      } else {
         setState(form, "error", labels.error);
       }
     });

@@ -1,16 +1,16 @@
 import pytest
 
-from assessments.applicability import (
+from assessments.models import Answer, Assessment, CatalogueItem
+from assessments.selectors import applicable_items, assessment_status
+from demo.workspace import load_demo
+from filings import interchange
+from filings.applicability import (
     algorithm_document,
     algorithm_facts,
     condition_problems,
     evaluate,
 )
-from assessments.models import Answer, Assessment, CatalogueItem
-from assessments.services import applicable_items, assessment_status
-from filings import interchange
 from filings.choices import AlgorithmType, Role
-from filings.demo import load_demo
 from filings.models import Algorithm
 from tests.factories import (
     AlgorithmFactory,

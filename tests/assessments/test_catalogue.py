@@ -463,7 +463,7 @@ def test_the_missing_items_of_issue_12_are_there_with_their_first_basis():
 
 
 def test_the_ranking_and_search_opt_out_applies_beyond_personalised_push():
-    from assessments.applicability import evaluate
+    from filings.applicability import evaluate
 
     item = next(i for i in _document()["items"] if i["id"] == "ARS-17-ranking-search-opt-out")
     facts = {"role": "service_provider", "type": "information_retrieval"}

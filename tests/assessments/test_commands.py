@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assessments.models import Answer, Assessment, CatalogueItem
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm
 
 pytestmark = pytest.mark.django_db

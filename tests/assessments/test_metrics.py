@@ -4,7 +4,7 @@ import pytest
 
 from assessments.catalogue import read_catalogue
 from assessments.models import Metric
-from assessments.services import check_metrics
+from assessments.selectors import check_metrics
 
 pytestmark = pytest.mark.django_db
 

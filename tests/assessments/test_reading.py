@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import Answer, Assessment
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm, SnapshotVersion
 from tests.readonly import no_writes
 from workspaces.models import Role

@@ -17,13 +17,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from assessments.applicability import APPLIES, PROVISIONAL, CatalogueRules, applicability
 from assessments.models import Answer
-from assessments.services import check_catalogue
+from assessments.selectors import check_catalogue
+from demo.workspace import load_demo
 from filings import obligations
+from filings.applicability import APPLIES, PROVISIONAL, CatalogueRules, applicability
 from filings.checks import ERROR, WARNING, run_checks
 from filings.choices import AlgorithmType
-from filings.demo import load_demo
 from filings.interchange import algorithm_snapshot, export_workspace
 from filings.wizard_forms import ServiceForm
 from tests.factories import (
@@ -407,7 +407,7 @@ def test_the_approval_is_refused_while_items_are_unassessed(algorithm):
 
 
 def test_the_suggested_conclusion_claims_control_only_once_all_is_assessed():
-    from assessments.services import Summary, suggested_conclusion
+    from assessments.selectors import Summary, suggested_conclusion
     from filings.checks import CONTROLLABLE_RE
 
     counts = {"compliant": 40, "partial": 0, "non_compliant": 0, "not_applicable": 0}

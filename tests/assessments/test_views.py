@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import Answer, Assessment, Risk
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm, Attachment, PendingInput
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role

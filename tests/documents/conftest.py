@@ -152,7 +152,7 @@ def pdf(tmp_path):
 def demo(db):
     """The demo workspace with its catalogue."""
     from assessments.catalogue import ensure_loaded
-    from filings.demo import load_demo
+    from demo.workspace import load_demo
 
     ensure_loaded()
     return load_demo()

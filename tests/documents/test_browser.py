@@ -5,7 +5,10 @@ import os
 
 import pytest
 
-from filings.demo import DEMO_PASSWORD, DEMO_USERNAME
+from demo.workspace import DEMO_PASSWORD, DEMO_USERNAME
+
+# Autouse: a Content-Security-Policy violation or an uncaught script error fails the test.
+from tests.e2e.browser_errors import browser_errors  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +56,7 @@ def test_a_user_generates_and_downloads_every_document(
 ):
     worker_process().start()
     page.goto(f"{web_server}/accounts/login/")
-    page.fill("input[name=username]", DEMO_USERNAME)
+    page.fill("input[name=login]", DEMO_USERNAME)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-form] [type=submit]")
     page.wait_for_url(f"{web_server}/w/demo/")

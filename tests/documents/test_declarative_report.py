@@ -25,6 +25,7 @@ from assessments.models import Answer, CatalogueItem, CatalogueVersion
 from documents import content
 from documents.render import render_html
 from documents.services import prepare
+from filings import citations
 
 REGULATIONS = {
     "ARS-2021": {"kind": "regulation", "zh": "互联网信息服务算法推荐管理规定", "en": "ARS"},
@@ -55,19 +56,19 @@ def _text(html: str) -> str:
     ],
 )
 def test_a_basis_is_cited_by_the_kind_of_text(ref, expected):
-    assert content.cite(ref, REGULATIONS) == expected
+    assert citations.cite(ref, REGULATIONS) == expected
 
 
 def test_the_kind_on_the_regulation_decides_not_the_shape_of_the_reference():
     # A standard whose division was keyed as a number still reads as a chapter, never 第五条.
-    assert content.cite({"regulation": "TC260-003", "article": 7}, REGULATIONS).endswith("第7章")
-    assert content.cite_en({"regulation": "GB-45438", "clause": "E"}, REGULATIONS) == (
+    assert citations.cite({"regulation": "TC260-003", "article": 7}, REGULATIONS).endswith("第7章")
+    assert citations.cite_en({"regulation": "GB-45438", "clause": "E"}, REGULATIONS) == (
         "GB-45438 Annex E"
     )
-    assert content.cite_en({"regulation": "TC260-003", "clause": "5"}, REGULATIONS) == (
+    assert citations.cite_en({"regulation": "TC260-003", "clause": "5"}, REGULATIONS) == (
         "TC260-003 ch. 5"
     )
-    assert content.cite_en({"regulation": "ARS-2021", "article": 17}, REGULATIONS) == (
+    assert citations.cite_en({"regulation": "ARS-2021", "article": 17}, REGULATIONS) == (
         "ARS-2021 Art. 17"
     )
 
@@ -81,7 +82,7 @@ def test_articles_of_one_text_are_cited_together_in_order():
         {"regulation": "GB-45438", "clause": "6"},
         {"regulation": "GB-45438", "clause": "E"},
     ]
-    assert content.cite_all(refs, REGULATIONS) == [
+    assert citations.cite_all(refs, REGULATIONS) == [
         "《安全评估规定》第三条、第六条",
         "《互联网信息服务算法推荐管理规定》第二十七条",
         "《标识方法（GB 45438-2025）》第6章、附录E",

@@ -12,9 +12,9 @@ import subprocess
 
 import pytest
 
+from demo.workspace import load_demo
 from documents.render import render
 from documents.services import prepare
-from filings.demo import load_demo
 from filings.models import Algorithm
 
 pytestmark = pytest.mark.django_db

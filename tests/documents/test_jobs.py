@@ -135,7 +135,7 @@ def test_a_job_stuck_in_rendering_longer_than_the_hard_limit_is_claimed_again(
 ):
     with django_capture_on_commit_callbacks():
         job = _request(feed)
-    long_ago = timezone.now() - services.STALE_AFTER - dt.timedelta(seconds=1)
+    long_ago = timezone.now() - services.stale_after() - dt.timedelta(seconds=1)
     DocumentJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RENDERING, claimed_by="elsewhere:123", started_at=long_ago, attempts=1
     )
@@ -234,10 +234,34 @@ def test_the_soft_time_limit_fails_the_job_with_a_clear_error(
     assert job.status == JobStatus.FAILED and job.error_code == JobError.TIMEOUT
 
 
-def test_the_task_has_time_limits_and_acknowledges_late():
+def test_the_task_acknowledges_late_under_the_configured_time_limits(settings):
+    from config.celery import app
+
     assert render_document.acks_late and render_document.reject_on_worker_lost
-    assert render_document.soft_time_limit < render_document.time_limit
     assert render_document.autoretry_for == services.TRANSIENT_ERRORS
+    # No limits of its own: SUANBEI_TASK_TIME_LIMIT / _SOFT_TIME_LIMIT apply.
+    assert render_document.time_limit == settings.CELERY_TASK_TIME_LIMIT
+    assert render_document.soft_time_limit == settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
+    assert app.conf.task_soft_time_limit == settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+
+
+def test_a_job_counts_as_lost_only_after_the_configured_hard_limit(settings):
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    assert services.stale_after() == dt.timedelta(seconds=630)
+
+
+def test_the_timeout_error_names_the_configured_soft_limit(
+    feed, settings, django_capture_on_commit_callbacks, recorded_failures
+):
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 123
+    with django_capture_on_commit_callbacks():
+        job = _request(feed)
+    with mock.patch("documents.render.render", side_effect=SoftTimeLimitExceeded()):
+        render_document.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert job.error_code == JobError.TIMEOUT and job.error_detail == "123 s"
 
 
 def test_a_job_interrupted_too_often_fails(feed, django_capture_on_commit_callbacks):

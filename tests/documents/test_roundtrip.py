@@ -26,7 +26,7 @@ from django.utils import translation
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import Answer, Assessment, CatalogueItem, Risk
-from assessments.services import applicable_items
+from assessments.selectors import applicable_items
 from documents.render import render, render_html
 from documents.services import prepare
 from filings import choices

@@ -13,6 +13,9 @@ import tempfile
 
 import pytest
 
+# Autouse: a Content-Security-Policy violation or an uncaught script error fails the test.
+from tests.e2e.browser_errors import browser_errors  # noqa: F401
+
 CHROMIUM = os.environ.get("SUANBEI_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
 CHROMIUM_ARGS = [
@@ -44,6 +47,19 @@ def browser():
         yield browser
         browser.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+# What the user waits for ("saved", a row, a URL) may take longer than
+# Playwright's 5 s default on a loaded 2-core CI machine: assertions wait as
+# long as actions do.
+expect_timeout_ms = 15_000
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _expect_waits_like_actions():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=expect_timeout_ms)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ she saw, and never while the checks report an error (issue 11)."""
 import pytest
 from playwright.sync_api import expect
 
+from demo.workspace import DEMO_PASSWORD, DEMO_REVIEWER, DEMO_USERNAME, load_demo
 from filings.choices import FilingStatus
-from filings.demo import DEMO_PASSWORD, DEMO_REVIEWER, DEMO_USERNAME, load_demo
 from filings.models import Algorithm
 from reviews.models import Decision
 from tests.e2e.helpers import login as sign_in

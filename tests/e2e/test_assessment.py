@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import Answer, Assessment
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role
@@ -30,7 +30,7 @@ def test_a_user_completes_an_assessment(live_server, page_factory):
     algorithm = Algorithm.objects.get(name="示例大模型开放平台算法")
     page = page_factory(locale="en-US")
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "counsel")
+    page.fill("input[name=login]", "counsel")
     page.fill("input[name=password]", "pw-for-tests")
     page.click("[data-testid=login-form] [type=submit]")
     page.wait_for_load_state()

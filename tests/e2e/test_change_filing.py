@@ -8,9 +8,9 @@ asks for a change filing."""
 import pytest
 from playwright.sync_api import expect
 
+from demo.workspace import load_demo
 from filings import changes
 from filings.choices import FilingKind, FilingStatus
-from filings.demo import load_demo
 from filings.models import Filing
 from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory

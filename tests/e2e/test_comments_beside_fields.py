@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm
 from reviews.models import CommentThread
 from tests.e2e.helpers import login

@@ -7,7 +7,7 @@ ever reverted."""
 import pytest
 from playwright.sync_api import expect
 
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm
 from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory

@@ -4,7 +4,7 @@ stacked rows), with no table clipped or scrolled sideways."""
 import pytest
 from django.core.management import call_command
 
-from filings.demo import DEMO_PASSWORD, DEMO_USERNAME
+from demo.workspace import DEMO_PASSWORD, DEMO_USERNAME
 from filings.models import Algorithm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def phone(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", DEMO_USERNAME)
+        page.fill("input[name=login]", DEMO_USERNAME)
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("[data-testid=login-form] [type=submit]")
         page.wait_for_url(f"{live_server.url}/w/demo/")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from assessments.catalogue import ensure_loaded
 from assessments.models import Risk
-from filings.demo import load_demo
+from demo.workspace import load_demo
 from filings.models import Algorithm
 from tests.e2e.helpers import login as sign_in
 from tests.factories import MembershipFactory, UserFactory

@@ -8,10 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from demo.assessment import answer_all
+from demo.materials import attach_required_materials
+from demo.workspace import load_demo
 from filings.choices import FilingStatus
-from filings.demo import load_demo
-from filings.demo_assessment import answer_all
-from filings.material_samples import attach_required_materials
 from filings.models import Activity, Algorithm, Disclosure, Service
 from tests.e2e.helpers import login
 from tests.factories import MembershipFactory, UserFactory

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from filings.demo import DEMO_PASSWORD, DEMO_USERNAME
+from demo.workspace import DEMO_PASSWORD, DEMO_USERNAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -12,7 +12,7 @@ def test_the_demo_user_logs_in_sees_chinese_and_switches_to_english(live_server,
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
 
-    page.fill("input[name=username]", DEMO_USERNAME)
+    page.fill("input[name=login]", DEMO_USERNAME)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-form] [type=submit]")
     page.wait_for_url(f"{live_server.url}/w/demo/")

@@ -4,9 +4,11 @@ the browser, relying on autosave alone, and a reload mid-way loses nothing."""
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from filings.models import Algorithm
+from tests.e2e.helpers import emailed_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -61,12 +63,15 @@ def step(page, code: str):
 def test_from_an_empty_workspace_to_a_complete_filing(live_server, page_factory, tmp_path):
     page = page_factory(locale="en-US")
     page.goto(f"{live_server.url}/accounts/signup/")
-    page.fill("input[name=username]", "compliance-lead")
     page.fill("input[name=email]", "lead@example.cn")
     page.fill("input[name=password1]", "Filing-Season-2026")
     page.fill("input[name=password2]", "Filing-Season-2026")
     page.click("[data-testid=signup-form] [type=submit]")
-    page.wait_for_load_state()
+    expect(page.locator("[data-testid=verification-sent]")).to_be_visible()
+    # The address is confirmed from the link in the email (the live server's mailbox).
+    page.goto(live_server.url + emailed_link(mail.outbox[-1], "/accounts/confirm-email/"))
+    page.click("main form [type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
     page.fill("input[name=name]", "测试合规组")
     page.fill("input[name=slug]", "test-team")
     page.click("main form [type=submit]")

@@ -348,7 +348,7 @@ class TestBaselines:
         assert changes.change_status(copy) is not None
 
     def test_the_demo_filed_algorithm_has_its_baseline(self, django_capture_on_commit_callbacks):
-        from filings.demo import load_demo
+        from demo.workspace import load_demo
 
         with django_capture_on_commit_callbacks(execute=True):
             workspace = load_demo(reset=True)

@@ -16,12 +16,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from stdnum.cn import ric
 
-from assessments.services import check_catalogue
+from assessments.selectors import check_catalogue
+from demo.workspace import load_demo
 from filings import checks
 from filings.attachments import attachment_create
 from filings.checks import ERROR, WARNING, Problem, run_checks
 from filings.choices import AttachmentSlot
-from filings.demo import load_demo
 from filings.interchange import export_workspace
 from filings.models import Algorithm
 

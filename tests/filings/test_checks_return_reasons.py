@@ -9,13 +9,13 @@ import pytest
 from django.utils import translation
 from stdnum.cn import ric
 
+from demo.workspace import load_demo
 from filings import checks
 from filings.checks import ERROR, WARNING, run_checks
 from filings.choices import AttachmentSlot
-from filings.demo import load_demo
 from filings.interchange import export_workspace
 from filings.models import Algorithm, Disclosure
-from filings.services import peer_disclosures
+from filings.selectors import peer_disclosures
 
 pytestmark = pytest.mark.django_db
 

@@ -405,26 +405,45 @@ def test_without_javascript_the_conflict_is_a_page_and_keep_mine_reverts_nothing
 
 def test_the_assessment_parts_merge_the_same_way(client, people, algorithm):
     from assessments.models import Risk
-    from assessments.services import RISKS_PANEL, save_dict_panel
+    from assessments.selectors import RISKS_PANEL
+    from assessments.services import save_dict_panel
 
     def risks(**texts):
         return {f"{RISKS_PANEL}-{algorithm.pk}-{kind}": text for kind, text in texts.items()}
 
     loaded = json.dumps({"abuse": "", "data_leak": ""})
-    save_dict_panel(RISKS_PANEL, algorithm, risks(abuse="甲。"), user=people["alice"], base=loaded)
+    save_dict_panel(
+        kind=RISKS_PANEL,
+        algorithm=algorithm,
+        data=risks(abuse="甲。"),
+        by=people["alice"],
+        base=loaded,
+    )
     result = save_dict_panel(
-        RISKS_PANEL, algorithm, risks(abuse="", data_leak="乙。"), user=people["bob"], base=loaded
+        kind=RISKS_PANEL,
+        algorithm=algorithm,
+        data=risks(abuse="", data_leak="乙。"),
+        by=people["bob"],
+        base=loaded,
     )
     assert not result.conflicts and json.loads(result.refresh_json)
     texts = dict(Risk.objects.values_list("kind", "description"))
     assert texts == {"abuse": "甲。", "data_leak": "乙。"}
     result = save_dict_panel(
-        RISKS_PANEL, algorithm, risks(abuse="丙。"), user=people["bob"], base=loaded
+        kind=RISKS_PANEL,
+        algorithm=algorithm,
+        data=risks(abuse="丙。"),
+        by=people["bob"],
+        base=loaded,
     )
     assert [(c.name, c.by) for c in result.conflicts] == [("abuse", "alice")]
     assert Risk.objects.get(kind="abuse").description == "甲。"
     result = save_dict_panel(
-        RISKS_PANEL, algorithm, risks(abuse="丙。"), user=people["bob"], base=result.keep_mine_base
+        kind=RISKS_PANEL,
+        algorithm=algorithm,
+        data=risks(abuse="丙。"),
+        by=people["bob"],
+        base=result.keep_mine_base,
     )
     assert not result.conflicts
     assert dict(Risk.objects.values_list("kind", "description")) == {

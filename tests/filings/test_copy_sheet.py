@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from demo.workspace import load_demo
 from filings.copysheet import copy_sheet
-from filings.demo import load_demo
 from filings.interchange import algorithm_snapshot
 from filings.models import Algorithm
 from tests.factories import MembershipFactory, WorkspaceFactory

@@ -3,12 +3,13 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from demo.workspace import load_demo
 from filings import deadlines, obligations
 from filings.choices import FilingKind, FilingStatus
-from filings.demo import load_demo
+from filings.figures import refresh
 from filings.interchange import algorithm_snapshot, export_workspace
 from filings.models import Algorithm, Filing, Service
-from filings.views import dashboard_rows
+from filings.selectors import algorithm_rows
 from tests.factories import (
     AlgorithmFactory,
     DeploymentFactory,
@@ -21,7 +22,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _rows(workspace, today):
-    return {row["name"]: row for row in dashboard_rows(workspace, today=today)}
+    """Each algorithm's row as the dashboard shows it, its figures computed now."""
+    return {row.name: vars(row) for row in algorithm_rows(workspace, today=today)}
+
+
+def _store(workspace):
+    """Store the figures, as the commit of each change does (filings.figures)."""
+    refresh(Algorithm.objects.filter(workspace=workspace))
 
 
 class TestDeadlines:
@@ -107,6 +114,7 @@ class TestPage:
             launch_status="online",
             launch_date=dt.date(2024, 1, 2),
         )
+        _store(workspace)
         client.force_login(owner)
         body = client.get(
             reverse("filings:dashboard", args=[workspace.slug]), HTTP_ACCEPT_LANGUAGE="en"
@@ -135,6 +143,7 @@ class TestPage:
 
     def test_filter_by_role_and_status_and_sort(self, client):
         ws = load_demo()
+        _store(ws)
         client.force_login(ws.memberships.get(role="owner").user)
         url = reverse("filings:dashboard", args=["demo"])
         body = client.get(url, {"role": "technical_supporter"}).content.decode()
@@ -144,10 +153,10 @@ class TestPage:
         # The filed feed and the search in review are both complete (the latter so it can be approved).
         complete = {"示例新闻个性化推荐算法", "示例新闻搜索算法"}
         response = client.get(url, {"sort": "-completeness"})
-        names = [row["name"] for row in response.context["rows"]]
+        names = [row.name for row in response.context["rows"]]
         assert set(names[:2]) == complete and not complete & set(names[2:])
         response = client.get(url, {"sort": "completeness"})
-        assert set([row["name"] for row in response.context["rows"]][-2:]) == complete
+        assert set([row.name for row in response.context["rows"]][-2:]) == complete
 
     def test_bad_filter_values_are_ignored(self, client):
         ws = load_demo()
@@ -157,6 +166,9 @@ class TestPage:
             {"type": "x", "sort": "evil", "status": "?"},
         )
         assert response.status_code == 200 and len(response.context["rows"]) == 5
+        body = response.content.decode()
+        assert 'id="filter-errors"' in body
+        assert {"type", "sort", "status"} == set(response.context["form"].errors)
 
 
 class TestObligations:

@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import call_command
 
+from demo.workspace import DEMO_PASSWORD, DEMO_USERNAME
 from filings.choices import AlgorithmType, FilingStatus
 from filings.choices import Role as FilingRole
-from filings.demo import DEMO_PASSWORD, DEMO_USERNAME
 from filings.models import Algorithm, Provider, Service
 from workspaces.models import Workspace
 

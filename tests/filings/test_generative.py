@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from assessments.applicability import algorithm_facts
 from filings import deadlines, generative, obligations
+from filings.applicability import algorithm_facts
 from filings.checks import ERROR, WARNING, run_checks
 from filings.choices import ModelSource
 from filings.interchange import algorithm_snapshot
@@ -120,7 +120,7 @@ class TestRoute:
 
 
 def _item_ids(algorithm) -> set[str]:
-    from assessments.services import applicable_items
+    from assessments.selectors import applicable_items
 
     return {item.item_id for item in applicable_items(algorithm_snapshot(algorithm), 0, 0)}
 

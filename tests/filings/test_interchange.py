@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from filings import interchange
-from filings.demo import load_demo
+from demo.workspace import load_demo
+from filings import interchange, snapshot
 from filings.management.commands.interchange_schema import SCHEMA_FILE, schema_text
 from filings.models import Algorithm, Provider
 from tests.factories import MembershipFactory, WorkspaceFactory
@@ -65,9 +65,9 @@ class TestRoundTrip:
 
     def test_equal_data_gives_equal_canonical_bytes(self, demo_document):
         reordered = json.loads(json.dumps(demo_document, sort_keys=True))
-        assert interchange.canonical_json(reordered) == interchange.canonical_json(demo_document)
+        assert snapshot.canonical_json(reordered) == snapshot.canonical_json(demo_document)
         reordered["providers"][0]["name"] += "。"
-        assert interchange.canonical_json(reordered) != interchange.canonical_json(demo_document)
+        assert snapshot.canonical_json(reordered) != snapshot.canonical_json(demo_document)
 
     def test_product_additions_under_x_are_accepted(self, demo_document):
         demo_document["x"] = {"tool": "spreadsheet"}

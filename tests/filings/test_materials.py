@@ -17,13 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from demo.materials import SAMPLE_PDF, attach_required_materials, sample_png
 from filings import lifecycle, materials, snapshot
 from filings.attachments import attachment_create
 from filings.choices import PROVIDER_SLOTS, SUBMISSION_SLOTS, AttachmentSlot
 from filings.choices import FilingStatus as S
-from filings.material_samples import SAMPLE_PDF, attach_required_materials, sample_png
 from filings.models import Attachment, Filing, Material, ThirdPartyModel
-from filings.views import dashboard_rows
+from filings.selectors import algorithm_rows
 from tests.factories import FilingFactory, complete_algorithm
 from workspaces.models import Role
 
@@ -249,11 +249,11 @@ class TestNothingSaysComplete:
     def test_dashboard_is_not_complete(self, algorithm):
         import datetime as dt
 
-        (row,) = dashboard_rows(algorithm.workspace, today=dt.date(2026, 11, 1))
-        assert row["completeness"] < 100
+        (row,) = algorithm_rows(algorithm.workspace, today=dt.date(2026, 11, 1))
+        assert row.completeness < 100
         attach_required_materials(algorithm)
-        (row,) = dashboard_rows(algorithm.workspace, today=dt.date(2026, 11, 1))
-        assert row["completeness"] == 100
+        (row,) = algorithm_rows(algorithm.workspace, today=dt.date(2026, 11, 1))
+        assert row.completeness == 100
 
     def test_the_check_step_lists_the_two_groups_and_not_complete(self, client, owner, algorithm):
         client.force_login(owner)

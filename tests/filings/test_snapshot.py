@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from demo.workspace import load_demo
 from filings import interchange, snapshot, versions
 from filings.attachments import attachment_create
 from filings.choices import FilingKind, FilingStatus
-from filings.demo import load_demo
 from filings.models import Algorithm, Filing, SnapshotVersion
 from tests.filings.test_attachments import PDF
 from workspaces.models import Role

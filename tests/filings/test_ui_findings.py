@@ -134,7 +134,7 @@ class TestLabels:
 class TestLegalBases:
     def test_obligations_cite_as_the_pdf_does(self, client, owner, algorithm):
         from assessments.citations import regulation_titles
-        from documents.content import cite
+        from filings.citations import cite
         from tests.factories import DeploymentFactory, ServiceFactory
 
         service = ServiceFactory(provider=algorithm.provider, opinion_features=["live_streaming"])

@@ -413,7 +413,7 @@ def test_the_review_step_links_problems_to_their_fields(client, editor, algorith
 
 
 def test_the_demo_algorithm_reports_no_errors(client):
-    from filings.demo import load_demo
+    from demo.workspace import load_demo
 
     ws = load_demo()
     client.force_login(ws.memberships.get(role="owner").user)

@@ -54,7 +54,7 @@ def test_it_requires_login(client):
     response = client.get(URL, {"q": "网易"})
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login") + "?next=/registry/")
+    assert response.url.startswith(reverse("account_login") + "?next=/registry/")
 
 
 def test_any_signed_in_user_sees_the_lists_without_a_workspace(user_client, loaded):

@@ -276,7 +276,7 @@ class TestFourEyesSetting:
         from tests.factories import WorkspaceFactory
 
         assert client.post(self._url(workspace), {"four_eyes": "off"})["Location"].startswith(
-            reverse("login")
+            reverse("account_login")
         )
         client.force_login(team.owner)
         assert client.get(self._url(workspace)).status_code == 405

@@ -28,6 +28,14 @@ def _history(client, algorithm, **params):
     return client.get(url, params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
+@pytest.fixture(autouse=True)
+def one_version_per_change(settings):
+    """Each change in these tests is a version of its own, as if minutes apart:
+    the page's diffs are between versions (filings.versions gathers one
+    person's edits within a few minutes into one; tests/filings/test_version_history.py)."""
+    settings.SUANBEI_VERSION_BURST_SECONDS = 0
+
+
 @pytest.fixture
 def edited(algorithm, team, django_capture_on_commit_callbacks):
     """The algorithm after one edit of a text, a choice, a list and an attachment."""

@@ -92,8 +92,10 @@ class TestDiffRows:
 
 class TestHistoryPage:
     def test_the_changed_words_of_a_long_text_are_marked(
-        self, client, team, algorithm, django_capture_on_commit_callbacks
+        self, client, team, algorithm, settings, django_capture_on_commit_callbacks
     ):
+        # Each save a version of its own, as if minutes apart (not one burst).
+        settings.SUANBEI_VERSION_BURST_SECONDS = 0
         for text in (BEFORE, AFTER):
             algorithm.summary = text
             with django_capture_on_commit_callbacks(execute=True):

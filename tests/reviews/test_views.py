@@ -168,7 +168,7 @@ def test_each_action_needs_a_login(client, filing, team, prepare, name):
     url, _thread = prepare(ACTIONS[name])
     response = client.post(url, ACTIONS[name].data(team))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("name", list(ACTIONS))
@@ -212,7 +212,7 @@ def test_every_member_reads_the_pages(client, filing, team, page, role):
 @pytest.mark.parametrize("page", list(PAGES))
 def test_pages_need_a_login_and_membership(client, filing, member_factory, page):
     url = PAGES[page](filing)
-    assert client.get(url)["Location"].startswith(reverse("login"))
+    assert client.get(url)["Location"].startswith(reverse("account_login"))
     client.force_login(member_factory(FilingFactory().workspace, Role.OWNER))
     assert client.get(url).status_code == 404
 

@@ -1,9 +1,12 @@
 """Invitations: owners invite by email; the emailed link lets a logged-in user join once."""
 
 import datetime as dt
+import re
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +23,8 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-def invite(team, email="new@example.cn", role=Role.EDITOR, **fields) -> Invitation:
+def invite(team, email="stranger@example.cn", role=Role.EDITOR, **fields) -> Invitation:
+    """An invitation sent to `email` (by default the address of the `stranger` fixture)."""
     return Invitation.objects.create(
         workspace=team["workspace"], email=email, role=role, invited_by=team[Role.OWNER], **fields
     )
@@ -227,10 +231,10 @@ class TestAccepting:
         invitation = invite(team)
         response = client.get(accept_url(invitation))
         assert response.status_code == 302
-        assert response["Location"] == f"{reverse('login')}?next={accept_url(invitation)}"
+        assert response["Location"] == f"{reverse('account_login')}?next={accept_url(invitation)}"
         login = client.post(
             response["Location"],
-            {"username": "stranger", "password": PASSWORD, "next": accept_url(invitation)},
+            {"login": "stranger", "password": PASSWORD, "next": accept_url(invitation)},
         )
         assert login["Location"] == accept_url(invitation)
         client.post(accept_url(invitation))
@@ -239,39 +243,48 @@ class TestAccepting:
     def test_logged_out_a_post_does_not_accept(self, client, team):
         invitation = invite(team)
         response = client.post(accept_url(invitation))
-        assert response.status_code == 302 and reverse("login") in response["Location"]
+        assert response.status_code == 302 and reverse("account_login") in response["Location"]
         invitation.refresh_from_db()
         assert invitation.is_pending
 
     def test_signing_up_instead_comes_back_to_the_invitation(self, client, team):
-        invitation = invite(team)
-        client.get(accept_url(invitation))  # logged out: sent to the login page
+        invitation = invite(team, email="new@example.cn")
+        login_page = client.get(accept_url(invitation), follow=True)
+        # The login page's "Sign up" link carries the way back.
+        signup_url = login_page.context["signup_url"]
+        assert (
+            signup_url
+            == f"{reverse('account_signup')}?next={quote(accept_url(invitation), safe='')}"
+        )
         response = client.post(
-            reverse("signup"),
+            signup_url,
             {
-                "username": "newcomer",
                 "email": "new@example.cn",
                 "password1": "s3cure-Pass-2026",
                 "password2": "s3cure-Pass-2026",
+                "next": accept_url(invitation),
             },
         )
-        assert response["Location"] == accept_url(invitation)
+        assert response["Location"] == reverse("account_email_verification_sent")
+        confirm = re.search(r"/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+        assert client.post(confirm)["Location"] == accept_url(invitation)
         client.post(accept_url(invitation))
-        member = Membership.objects.get(workspace=team["workspace"], user__username="newcomer")
+        member = Membership.objects.get(workspace=team["workspace"], user__email="new@example.cn")
         assert member.role == Role.EDITOR
 
     def test_signup_follows_a_safe_next_only(self, client, team):
         data = {
-            "username": "newcomer",
             "email": "new@example.cn",
             "password1": "s3cure-Pass-2026",
             "password2": "s3cure-Pass-2026",
+            "next": "https://evil.example.com/",
         }
-        client.get(reverse("signup") + "?next=https://evil.example.com/")
-        assert client.post(reverse("signup"), data)["Location"] == reverse("home")
+        client.post(reverse("account_signup"), data)
+        confirm = re.search(r"/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+        assert client.post(confirm)["Location"] == reverse("home")
 
     def test_a_member_keeps_their_role(self, client, team):
-        invitation = invite(team, role=Role.OWNER)
+        invitation = invite(team, email="viewer@example.cn", role=Role.OWNER)
         client.force_login(team[Role.VIEWER])
         page = client.get(accept_url(invitation), **EN)
         assert "already a member of this workspace as Viewer" in page.content.decode()
@@ -329,3 +342,69 @@ class TestAccepting:
     def test_an_unknown_token_is_404(self, client, stranger):
         client.force_login(stranger)
         assert client.get(reverse("invitation-accept", args=["no-such-token"])).status_code == 404
+
+
+class TestBoundToTheAddress:
+    """Only an account that confirmed the invited address may accept."""
+
+    def test_another_account_is_refused_and_told_what_to_do(self, client, team, stranger):
+        invitation = invite(team, email="someone.else@example.cn")
+        client.force_login(stranger)
+        page = client.get(accept_url(invitation), **EN)
+        assert page.status_code == 403
+        body = page.content.decode()
+        assert "someone.else@example.cn" in body and 'data-testid="wrong-address"' in body
+        assert reverse("account_email") in body and reverse("account_logout") in body
+        assert 'data-testid="accept"' not in body
+        assert client.post(accept_url(invitation), **EN).status_code == 403
+        assert not Membership.objects.filter(user=stranger).exists()
+        invitation.refresh_from_db()
+        assert invitation.is_pending
+
+    def test_an_unconfirmed_address_is_not_enough(self, client, team):
+        holder = UserFactory(username="holder", email="stranger@example.cn", verified_email=False)
+        invitation = invite(team)
+        client.force_login(holder)
+        assert client.post(accept_url(invitation)).status_code == 403
+        assert not Membership.objects.filter(user=holder).exists()
+
+    def test_the_service_refuses_too(self, team):
+        other = UserFactory(username="other")
+        with pytest.raises(services.MemberError, match="Only an account that has confirmed"):
+            services.invitation_accept(invitation=invite(team), user=other)
+        assert not Membership.objects.filter(user=other).exists()
+
+    def test_the_address_matches_in_any_case(self, client, team, stranger):
+        invitation = invite(team, email="Stranger@Example.CN")
+        client.force_login(stranger)
+        assert client.post(accept_url(invitation)).status_code == 302
+        assert Membership.objects.filter(user=stranger, workspace=team["workspace"]).exists()
+
+    def test_a_second_confirmed_address_of_the_account_counts(self, client, team, stranger):
+        EmailAddress.objects.create(user=stranger, email="work@example.cn", verified=True)
+        invitation = invite(team, email="work@example.cn")
+        client.force_login(stranger)
+        assert client.post(accept_url(invitation)).status_code == 302
+        assert Membership.objects.filter(user=stranger, workspace=team["workspace"]).exists()
+
+    def test_the_owner_sees_who_accepted_and_when(self, client, team, stranger):
+        invitation = invite(team, role=Role.REVIEWER)
+        client.force_login(stranger)
+        client.post(accept_url(invitation))
+        invitation.refresh_from_db()
+        client.force_login(team[Role.OWNER])
+        page = client.get(reverse("members", args=["team"]), **EN)
+        assert list(page.context["accepted_invitations"]) == [invitation]
+        body = page.content.decode()
+        row = body[body.index('data-accepted="stranger@example.cn"') :]
+        row = row[: row.index("</tr>")]
+        assert "stranger" in row
+        assert timezone.localtime(invitation.accepted_at).strftime("%Y-%m-%d %H:%M") in row
+
+    def test_only_owners_see_the_accepted_invitations(self, client, team, stranger):
+        client.force_login(stranger)
+        client.post(accept_url(invite(team)))
+        client.force_login(team[Role.EDITOR])
+        page = client.get(reverse("members", args=["team"]), **EN)
+        assert "accepted_invitations" not in page.context
+        assert 'data-testid="accepted-invitations"' not in page.content.decode()

@@ -78,9 +78,9 @@ def test_bs_objects_are_404_through_as_workspace_url_too(client, two_workspaces)
 def test_every_view_requires_login(client, two_workspaces):
     for method, url in _b_urls(two_workspaces, "beta") + [("get", reverse("home"))]:
         response = getattr(client, method)(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), (
-            url
-        )
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("account_login")
+        ), url
 
 
 def test_a_member_of_b_sees_bs_objects(client, two_workspaces):

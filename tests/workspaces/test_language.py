@@ -60,8 +60,8 @@ class TestRemembered:
         user = UserFactory(username="lin")
         Profile.objects.create(user=user, language="zh-hans" if language == "en" else "en")
         response = client.post(
-            reverse("login"),
-            {"username": "lin", "password": PASSWORD},
+            reverse("account_login"),
+            {"login": "lin", "password": PASSWORD},
             HTTP_ACCEPT_LANGUAGE=language,
         )
         assert response.status_code == 302

@@ -107,7 +107,10 @@ class TestTheProviderPage:
     def test_reviewers_may_ask_to_see_each_number(self, client, team, provider):
         body = self.get(client, team, provider, Role.REVIEWER)
         for field in FIELDS:
-            assert f'hx-post="{reverse("pii-reveal", args=["team", provider.pk, field])}"' in body
+            assert (
+                f'hx-post="{reverse("filings:pii-reveal", args=["team", provider.pk, field])}"'
+                in body
+            )
 
     def test_viewers_may_not(self, client, team, provider):
         body = self.get(client, team, provider, Role.VIEWER)
@@ -166,7 +169,7 @@ class TestTheCopySheet:
 
 class TestRevealing:
     def url(self, provider, field="officer_mobile", slug="team"):
-        return reverse("pii-reveal", args=[slug, provider.pk, field])
+        return reverse("filings:pii-reveal", args=[slug, provider.pk, field])
 
     @pytest.mark.parametrize("role", ROLES)
     def test_all_but_viewers_may_and_it_is_recorded(self, client, team, provider, role):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.catalogue import ensure_loaded
-from assessments.services import assessment_status
+from assessments.selectors import assessment_status
 from filings.models import Algorithm
 from workspaces.models import Workspace
 

@@ -3,25 +3,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services import check_catalogue
-from filings.checks import ERROR, has_errors, run_checks
-from filings.interchange import export_workspace
-from filings.services import workspace_attachment_slots
+from filings.checks import ERROR, has_errors
+from filings.figures import workspace_problems
 from workspaces.models import Workspace
-
-
-def _registry_lookup():
-    """The CAC registry lookup, when the registry app provides it."""
-    try:
-        from registry.lookup import describe_third_party_number
-    except ImportError:
-        return None
-    return describe_third_party_number
-
-
-def _attachment_slots(workspace: Workspace) -> dict[str, set[str]]:
-    """Per algorithm name, the slots holding a file: its own and its provider's."""
-    return workspace_attachment_slots(workspace)
 
 
 def _where(document: dict, pointer: str) -> str:
@@ -44,6 +28,8 @@ def _where(document: dict, pointer: str) -> str:
 class Command(BaseCommand):
     help = (
         "Check a workspace's filings as the CAC does: list every problem with its JSON Pointer. "
+        "Reads the problems stored with each algorithm (filings.figures), computing those "
+        "not stored yet or out of date; --fresh recomputes and stores all of them. "
         "Exits with status 1 when any error remains (warnings alone: 0)."
     )
 
@@ -60,36 +46,36 @@ class Command(BaseCommand):
             dest="as_json",
             help="Print a JSON list of {code, severity, pointer, message, blocks}.",
         )
+        parser.add_argument(
+            "--fresh",
+            action="store_true",
+            help="Run the checks of every algorithm now and store the results.",
+        )
 
     def handle(self, *args, slug: str, algorithm: str | None, as_json: bool, **options):
         workspace = Workspace.objects.filter(slug=slug).first()
         if workspace is None:
             raise CommandError(f"No workspace with slug {slug!r}.")
-        document = export_workspace(workspace)
         try:
-            problems = run_checks(
-                document,
-                algorithm=algorithm,
-                registry_lookup=_registry_lookup(),
-                attachments=_attachment_slots(workspace),
-                catalogue=check_catalogue(),
+            outline, problems = workspace_problems(
+                workspace, name=algorithm, fresh=options.get("fresh", False)
             )
         except LookupError:
             raise CommandError(f"No algorithm named {algorithm!r} in workspace {slug!r}.") from None
         if as_json:
             self._write_json(problems)
         else:
-            self._write_listing(document, problems)
+            self._write_listing(outline, problems)
         if has_errors(problems):
             sys.exit(1)
 
     def _write_json(self, problems) -> None:
         self.stdout.write(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
 
-    def _write_listing(self, document: dict, problems) -> None:
+    def _write_listing(self, outline: dict, problems) -> None:
         for p in problems:
             style = self.style.ERROR if p.severity == ERROR else self.style.WARNING
-            where = _where(document, p.pointer)
+            where = _where(outline, p.pointer)
             blocks = f"  (blocks {p.blocks})" if p.severity == ERROR else ""
             self.stdout.write(f"{style(p.severity.upper())} {p.pointer}  [{p.code}]{blocks}")
             if where:
