@@ -13,11 +13,13 @@ Suanbei adds to it.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.db import transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -70,3 +72,13 @@ class TwoFactorRequired(Exception):
     def __init__(self, workspace) -> None:
         super().__init__(workspace.slug)
         self.workspace = workspace
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, with the first field named for what it takes
+    (allauth labels it "Login", which reads as the verb 登录 in Chinese)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or email")
+        self.fields["login"].widget.attrs["placeholder"] = _("Username or email")

@@ -162,6 +162,7 @@ ACCOUNT_ADAPTER = "workspaces.accounts.AccountAdapter"
 # stranger which names are taken.
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"login": "workspaces.accounts.LoginForm"}
 # Nobody signs in before confirming the address (the link is in the email;
 # the console shows it in development). Addresses are stored in lowercase
 # and a verified one belongs to one account only.

@@ -159,6 +159,16 @@ class TestLogin:
         assert response["Location"] == reverse("home")
         assert client.get(reverse("home")).wsgi_request.user == user
 
+    @pytest.mark.parametrize(
+        ("language", "label"), [("en", "Username or email"), ("zh-hans", "用户名或邮箱")]
+    )
+    def test_the_first_field_says_what_it_takes(self, client, language, label):
+        # allauth's own label "Login" reads as the verb 登录 in Chinese.
+        body = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        field = re.search(r'<label\s+for="id_login"[^>]*>(.*?)</label>', body, re.S)
+        assert field and field.group(1).strip().startswith(label)
+        assert f'placeholder="{label}"' in body
+
     def test_logout_needs_a_post(self, client):
         UserFactory(username="li")
         login(client)
@@ -190,7 +200,7 @@ class TestLogin:
 
     def test_allauths_own_chinese_is_used(self, client):
         page = client.get(LOGIN).content.decode()  # zh-hans, the default
-        assert "记住我" in page and "用户名或email" in page  # allauth's catalogue, not ours
+        assert "记住我" in page and "忘记密码" in page  # allauth's catalogue, not ours
 
     def test_the_admin_signs_in_through_the_same_form(self, client):
         response = client.get("/admin/login/?next=/admin/")
